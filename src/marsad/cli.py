@@ -1,0 +1,230 @@
+"""The `marsad` command (CONTRACT.md). Thin: parse arguments, call the library, map errors to exit codes.
+
+Exit status: 0 all inputs processed; 3 some inputs rejected (one JSON line each on stderr); 2 usage error,
+or a command whose part is not implemented yet; 1 a failure of the whole run (e.g. the store cannot open).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+from . import __version__
+from .config import Settings, get_settings
+from .errors import MarsadError, NotImplementedYet, Rejection
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date in YYYY-MM-DD form") from None
+
+
+def _add_input_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("inputs", nargs="*", metavar="INPUT",
+                   help="a .txt, .html or .jsonl file, a directory (recursive), or - / nothing for stdin JSONL")
+    p.add_argument("--published", type=_date, help="publication date (YYYY-MM-DD) for inputs that carry none")
+    p.add_argument("--source", help="source name for inputs that carry none")
+
+
+def _add_db_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", metavar="URL", help="SQLAlchemy URL of the store (default: SQLite in the data dir; "
+                                               "env MARSAD_DB)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="marsad", description="Conflict-event extraction and monitoring.")
+    ap.add_argument("--version", action="version", version=f"marsad {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("extract", help="extract events from articles as JSONL (touches no database)")
+    _add_input_args(p)
+    p.add_argument("-o", "--output", metavar="FILE", help="write JSONL here instead of stdout")
+
+    p = sub.add_parser("classify", help="ACLED event type of each text (JSONL {id,text} in)")
+    p.add_argument("--taxonomy", choices=["acled"], required=True)
+    p.add_argument("input", nargs="?", default="-", metavar="INPUT")
+
+    p = sub.add_parser("geoparse", help="resolve every place name of each text (JSONL {id,text} in)")
+    p.add_argument("input", nargs="?", default="-", metavar="INPUT")
+
+    p = sub.add_parser("ingest", help="extract and store articles (idempotent)")
+    _add_input_args(p)
+    _add_db_arg(p)
+
+    p = sub.add_parser("serve", help="REST API (/docs) and dashboard")
+    _add_db_arg(p)
+    p.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="port (default 8000; 0 picks a free one)")
+
+    p = sub.add_parser("demo", help="ingest the bundled sample corpus into a fresh database and serve it")
+    p.add_argument("--db", metavar="URL", help="database for the demo (default: demo.db in the data dir, "
+                                               "recreated on every run)")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--no-serve", action="store_true", help="ingest only, print the URL of the store and exit")
+
+    p = sub.add_parser("export", help="export stored events")
+    p.add_argument("--format", required=True, choices=["acled-csv", "plover-jsonl", "geojson", "parquet"])
+    _add_db_arg(p)
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+
+    sub.add_parser("info", help="print version, spaCy pipeline and store as one JSON object")
+    return ap
+
+
+def _reject(r: Rejection) -> None:
+    print(json.dumps(r.to_json(), ensure_ascii=False), file=sys.stderr, flush=True)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    s = get_settings()
+    updates = {k: v for k in ("db", "host", "port") if (v := getattr(args, k, None)) is not None}
+    return s.model_copy(update=updates) if updates else s
+
+
+def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
+    from .ingest.readers import read_inputs
+    from .pipeline import extract_events
+
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    rejected = 0
+    try:
+        for item in extract_events(read_inputs(args.inputs, args.published, args.source), settings):
+            if isinstance(item, Rejection):
+                rejected += 1
+                _reject(item)
+                continue
+            for ev in item[1]:
+                out.write(json.dumps(ev.to_json(), ensure_ascii=False) + "\n")
+            out.flush()
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return EXIT_REJECTED if rejected else EXIT_OK
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from .ingest.readers import read_inputs
+    from .pipeline import ingest
+    from .store import open_store
+
+    store = open_store(settings.db_url)
+    try:
+        stored, present, rejected = ingest(store, read_inputs(args.inputs, args.published, args.source),
+                                           settings, on_reject=_reject)
+        counts = store.counts()
+    finally:
+        store.close()
+    print(json.dumps({"stored": stored, "already_present": present, "rejected": rejected, **counts,
+                      "store": settings.db_url}), file=sys.stderr)
+    return EXIT_REJECTED if rejected else EXIT_OK
+
+
+def _serve(store, settings: Settings) -> int:
+    from .serve import run
+    from .serve.app import create_app
+
+    def ready(url: str) -> None:
+        print(f"marsad is serving {store.counts()['events']} events at {url}  (Ctrl-C to stop)", flush=True)
+
+    run(create_app(store), settings.host, settings.port, on_ready=ready)
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from .store import open_store
+
+    store = open_store(settings.db_url)
+    try:
+        return _serve(store, settings)
+    finally:
+        store.close()
+
+
+def sample_corpus() -> Path:
+    """The bundled sample articles (the seed reports supplied for this project) with their meta.jsonl."""
+    return Path(str(resources.files("marsad.data").joinpath("sample")))
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from .ingest.readers import read_inputs
+    from .pipeline import ingest
+    from .store import open_store
+
+    url = args.db or f"sqlite:///{settings.data_dir / 'demo.db'}"
+    if not args.db:  # the demo database is recreated on every run; the user's own store is never touched
+        for suffix in ("", "-wal", "-shm"):
+            (settings.data_dir / f"demo.db{suffix}").unlink(missing_ok=True)
+    store = open_store(url)
+    try:
+        stored, _, rejected = ingest(store, read_inputs([str(sample_corpus())]), settings, on_reject=_reject)
+        print(f"demo: ingested {stored} sample articles, {store.counts()['events']} events into {url}",
+              file=sys.stderr, flush=True)
+        if args.no_serve:
+            return EXIT_REJECTED if rejected else EXIT_OK
+        return _serve(store, settings)
+    finally:
+        store.close()
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from .export import export
+    from .store import open_store
+
+    store = open_store(settings.db_url)
+    try:
+        if args.output:
+            with open(args.output, "wb") as fh:
+                n = export(store, args.format, fh)
+        else:
+            n = export(store, args.format, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+    finally:
+        store.close()
+    print(json.dumps({"exported": n, "format": args.format}), file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_info(args: argparse.Namespace, settings: Settings) -> int:
+    import spacy
+
+    print(json.dumps({"version": __version__, "spacy_model": settings.spacy_model,
+                      "spacy_version": spacy.__version__, "store": settings.db_url}))
+    return EXIT_OK
+
+
+def cmd_not_yet(args: argparse.Namespace, settings: Settings) -> int:
+    raise NotImplementedYet(f"'marsad {args.command}' is not implemented yet")
+
+
+COMMANDS = {"extract": cmd_extract, "ingest": cmd_ingest, "serve": cmd_serve, "demo": cmd_demo,
+            "export": cmd_export, "info": cmd_info, "classify": cmd_not_yet, "geoparse": cmd_not_yet}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = _settings(args)
+        return COMMANDS[args.command](args, settings)
+    except NotImplementedYet as exc:
+        print(json.dumps({"error": {"code": exc.code, "message": exc.message}}), file=sys.stderr)
+        return EXIT_USAGE
+    except MarsadError as exc:
+        print(json.dumps({"error": {"code": exc.code, "message": exc.message}}), file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `marsad extract ... | head`
+        sys.stderr.close()
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

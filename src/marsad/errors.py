@@ -1,0 +1,54 @@
+"""The error catalogue: stable codes for everything a user can get wrong, and the exceptions that carry them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# code -> short meaning. Codes are part of the public interface (printed in rejection lines): never reuse one.
+CATALOGUE: dict[str, str] = {
+    "E101": "input not found or unreadable",
+    "E102": "input is binary, not text",
+    "E103": "input is empty",
+    "E104": "invalid JSON line",
+    "E105": "JSON record lacks a required field or has a wrong type",
+    "E106": "unsupported file extension",
+    "E107": "input text is not valid UTF-8",
+    "E201": "article could not be processed",
+    "E301": "database error",
+    "E401": "not implemented yet",
+}
+
+
+class MarsadError(Exception):
+    """An error with a catalogue code; the CLI prints it as a JSON line, never as a traceback."""
+
+    code = "E201"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        if code:
+            self.code = code
+        assert self.code in CATALOGUE, self.code
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class InputError(MarsadError):
+    code = "E101"
+
+
+class NotImplementedYet(MarsadError):
+    code = "E401"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One rejected input: `{"input", "error": {"code", "message"}}` on stderr (CONTRACT.md)."""
+
+    input: str
+    code: str
+    message: str
+
+    def to_json(self) -> dict:
+        return {"input": self.input, "error": {"code": self.code, "message": self.message}}

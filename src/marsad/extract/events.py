@@ -1,0 +1,499 @@
+"""Rule-based PLOVER event coder: lexicon triggers (data/lexicons/plover_triggers.json) over the dependency
+parse. `code_sentence` is the pure logic; the `marsad_events` component only writes its result on the Doc."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+ACTOR_LABELS = {"PERSON", "ORG", "GPE", "NORP"}
+_SUBJ = ("nsubj", "csubj")
+_PASSIVE_SUBJ = ("nsubjpass", "csubjpass")
+# complement relations through which a trigger "contains" another (threatened TO LAUNCH ATTACKS ON ...)
+_COMPLEMENT = ("xcomp", "ccomp", "dobj", "prep", "pobj", "pcomp", "acl", "advcl", "acomp", "oprd")
+_RECIPIENT_PREPS = {
+    "default": ("on", "against", "at", "to", "toward", "towards", "upon", "targeting"),
+    "CONSULT": ("with",), "COOPERATE": ("with",), "SUPPORT": ("to", "with", "for"),
+    "AGREE": ("with", "to"), "REQUEST": ("on", "upon", "to", "for"), "SANCTION": ("on", "against"),
+}
+_QUOTE_RE = re.compile(r"“[^”]*”|\"[^\"]*\"|‘[^’]*’(?![a-z])")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    verbs: dict
+    nouns: dict
+    light_verbs: frozenset[str]
+    readiness: dict
+    modes_by_word: dict
+    condition_words: dict
+    reporting_verbs: frozenset[str]
+    hedges: frozenset[str]
+    modals: frozenset[str]
+    generic_heads: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def load_lexicon() -> Lexicon:
+    path = resources.files("marsad.data").joinpath("lexicons/plover_triggers.json")
+    d = json.loads(path.read_text(encoding="utf-8"))
+    return Lexicon(
+        verbs=d["verbs"], nouns=d["nouns"], light_verbs=frozenset(d["light_verbs"]), readiness=d["readiness"],
+        modes_by_word=d["modes_by_word"],
+        condition_words={k: v for k, v in d["condition_words"].items() if not k.startswith("_")},
+        reporting_verbs=frozenset(d["reporting_verbs"]), hedges=frozenset(d["hedges"]),
+        modals=frozenset(d["modal_auxiliaries"]), generic_heads=frozenset(d["generic_actor_heads"]),
+    )
+
+
+@dataclass
+class Mention:
+    """One coded event on a Doc, in token/span terms (records.py turns it into an Event)."""
+
+    trigger: Token
+    event_type: str
+    mode: str | None = None
+    actor: Span | None = None
+    recipient: Span | None = None
+    speaker: Span | None = None
+    actor_is_speaker_group: bool = False  # actor came from "we" in a quote: the speaker's organisation
+    negated: bool = False
+    hedged: bool = False
+    hypothetical: bool = False
+    condition: Span | None = None
+    condition_type: str | None = None
+    condition_actor: Span | None = None
+    date: Span | None = None
+    content: Mention | None = field(default=None, repr=False)
+
+    @property
+    def sent(self) -> Span:
+        return self.trigger.sent
+
+
+# ----------------------------------------------------------------------------------------------- triggers
+
+def _lemma(t: Token) -> str:
+    return t.lemma_.lower()
+
+
+def _has_child(t: Token, deps: tuple[str, ...], words: list[str] | None = None) -> bool:
+    return any(c.dep_ in deps and (words is None or c.lower_ in words or _lemma(c) in words) for c in t.children)
+
+
+def _entry(t: Token, lex: Lexicon) -> dict | None:
+    """The lexicon entry that makes `t` a trigger, with its constraints checked."""
+    lem = _lemma(t)
+    if t.pos_ in ("VERB", "AUX") and lem in lex.verbs and t.dep_ not in ("amod", "compound"):
+        e = lex.verbs[lem]
+        if "prep" in e and not _has_child(t, ("prep", "prt"), e["prep"]):
+            return None
+        if "prt" in e and not _has_child(t, ("prt",), e["prt"]):
+            return None
+        if "obj" in e and not _has_child(t, ("dobj", "nsubjpass"), e["obj"]):
+            return None
+        return e
+    if t.pos_ in ("NOUN", "PROPN") and lem in lex.nouns and t.dep_ != "compound":
+        e = lex.nouns[lem]
+        if "compound" in e and not _has_child(t, ("compound", "amod"), e["compound"]):
+            return None
+        if "amod" in e and not _has_child(t, ("compound", "amod"), e["amod"]):
+            return None
+        if e.get("needs_light_verb") and not (_light_verb(t, lex) or "amod" in e):
+            return None
+        return e
+    return None
+
+
+def _light_verb(t: Token, lex: Lexicon) -> Token | None:
+    """The light verb a noun trigger is the object of ('staged a DEMONSTRATION'), if any."""
+    h = t.head
+    if t.dep_ in ("dobj", "nsubjpass", "attr") and _lemma(h) in lex.light_verbs:
+        return h
+    if t.dep_ == "conj" and t.head is not t:
+        return _light_verb(t.head, lex)
+    if t.dep_ == "pobj" and h.lower_ == "of" and h.head.pos_ == "NOUN":  # "launched a wave OF strikes"
+        return _light_verb(h.head, lex)
+    return None
+
+
+def _is_readiness(t: Token, lex: Lexicon) -> bool:
+    return t.lower_ in lex.readiness["heads"]
+
+
+def _complement_tokens(t: Token, with_clauses: bool) -> list[Token]:
+    """Tokens under `t` reached through complement relations, breadth first (nearest first)."""
+    allowed = _COMPLEMENT if with_clauses else ("dobj", "prep", "pobj", "pcomp", "acl", "attr")
+    out, frontier = [], [c for c in t.children if c.dep_ in allowed]
+    while frontier:
+        out.extend(frontier)
+        frontier = [c for f in frontier for c in f.children if c.dep_ in allowed]
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ actors
+
+def _entity_at(t: Token) -> Span | None:
+    if t.ent_type_ not in ACTOR_LABELS:
+        return None
+    for ent in t.doc.ents:
+        if ent.start <= t.i < ent.end:
+            return ent
+    return None
+
+
+def _is_actorlike(t: Token, lex: Lexicon) -> bool:
+    return t.ent_type_ in ACTOR_LABELS or t.pos_ == "PRON" or _lemma(t) in lex.generic_heads
+
+
+_PERSONAL = {"i", "we", "us", "he", "him", "she", "her", "they", "them", "it"}
+
+
+def mention_span(t: Token | None, lex: Lexicon, via_modifier: bool = True) -> Span | None:
+    """The words naming the actor that token `t` heads: an entity, a personal pronoun, or a noun phrase.
+    With `via_modifier`, a non-actor head yields the entity modifying it ("attacks on US BASES" -> US)."""
+    if t is None:
+        return None
+    doc = t.doc
+    appos = [c for c in t.children if c.dep_ == "appos" and c.ent_type_ in ("PERSON", "ORG")]
+    if t.ent_type_ not in ACTOR_LABELS and appos:  # "the group's secretary-general, Abu Hussein al-Hamidawi"
+        t = appos[0]
+    ent = _entity_at(t)
+    if ent is not None:
+        return ent
+    if t.pos_ == "PRON":
+        return doc[t.i:t.i + 1] if t.lower_ in _PERSONAL else None
+    if _lemma(t) in ("group", "number", "crowd", "dozen", "hundred", "thousand"):
+        of = [g for c in t.children if c.dep_ == "prep" and c.lower_ == "of" for g in c.children if g.dep_ == "pobj"]
+        if of:
+            return mention_span(of[0], lex)
+    if not _is_actorlike(t, lex):
+        if not via_modifier:
+            return None
+        for c in t.children:
+            if c.dep_ in ("compound", "nmod", "amod", "poss") and (e := _entity_at(c)) is not None:
+                return e
+        return None
+    # noun phrase: modifiers to the left (no determiners / numbers), a named place or group to the right
+    left = t.i
+    for c in t.lefts:
+        if c.dep_ in ("compound", "amod", "nmod", "poss", "npadvmod") and c.pos_ != "PRON":
+            left = min(left, c.left_edge.i)
+    while left < t.i and (doc[left].dep_ in ("det", "nummod", "quantmod", "advmod", "punct", "case")
+                          or doc[left].like_num):
+        left += 1
+    right = t.i
+    for c in t.rights:
+        if c.dep_ == "prep" and c.lower_ in ("in", "from", "of") and any(
+                g.dep_ == "pobj" and (g.pos_ == "PROPN" or g.ent_type_) for g in c.children):
+            right = max(right, c.right_edge.i)
+    return doc[left:right + 1]
+
+
+def subject_of(v: Token) -> Token | None:
+    """The grammatical subject of a verb or predicate, inherited through xcomp, conj and participles."""
+    for c in v.children:
+        if c.dep_ in _SUBJ:
+            if c.tag_ in ("WDT", "WP") and v.dep_ == "relcl":  # "violations THAT threaten" -> violations
+                return v.head
+            return c
+    if any(c.dep_ in _PASSIVE_SUBJ for c in v.children):
+        return None
+    if v.dep_ in ("xcomp", "acomp") or (v.dep_ == "conj" and v.head.pos_ in ("VERB", "AUX")):
+        return subject_of(v.head)
+    if v.dep_ == "advcl" and v.tag_ == "VBG":  # "..., condemning what it called ..."
+        return subject_of(v.head)
+    if v.dep_ == "relcl" and v.head.pos_ in ("NOUN", "PROPN"):
+        return v.head
+    return None
+
+
+def _agent(v: Token) -> Token | None:
+    for c in v.children:
+        if c.dep_ == "agent":
+            for g in c.children:
+                if g.dep_ == "pobj":
+                    return g
+    return None
+
+
+def _governor(t: Token, lex: Lexicon) -> Token:
+    """The verb whose subject acts for trigger `t` (itself for verbs; the light verb for nouns)."""
+    if t.pos_ in ("VERB", "AUX"):
+        return t
+    if _is_readiness(t, lex) and t.dep_ in ("acomp", "attr"):
+        return t.head
+    lv = _light_verb(t, lex)
+    if lv is None and t.dep_ == "dobj":
+        lv = t.head
+    if lv is None and t.dep_ == "pobj" and t.head.lower_ in ("with", "in", "by", "during") \
+            and t.head.head.pos_ in ("VERB", "AUX"):  # "responded WITH barrages", "IN a phone call, X said"
+        lv = t.head.head
+    return lv if lv is not None else t
+
+
+def _actor_token(t: Token, lex: Lexicon) -> Token | None:
+    if t.pos_ in ("NOUN", "PROPN") and not _is_readiness(t, lex):
+        for c in t.children:
+            if c.dep_ == "poss" or (c.dep_ in ("amod", "compound", "nmod") and c.ent_type_ in ACTOR_LABELS):
+                return c
+        by = [g for c in t.children if c.dep_ == "prep" and c.lower_ == "by" for g in c.children if g.dep_ == "pobj"]
+        if by:
+            return by[0]
+    gov = _governor(t, lex)
+    if gov is t and t.pos_ not in ("VERB", "AUX"):
+        return None
+    return _agent(gov) or subject_of(gov)
+
+
+# types whose object is often a topic, not a party ("discuss the conflict"): the object must name an actor
+_TOPIC_OBJECT = {"CONSULT", "SUPPORT", "AGREE", "COOPERATE", "MOBILIZE", "ACCUSE"}
+
+
+def _recipient_token(t: Token, event_type: str, lex: Lexicon) -> Token | None:
+    preps = _RECIPIENT_PREPS.get(event_type, _RECIPIENT_PREPS["default"])
+    via = event_type not in _TOPIC_OBJECT
+    if t.pos_ in ("VERB", "AUX"):
+        for c in t.children:
+            if c.dep_ in ("dobj", "dative") and mention_span(c, lex, via) is not None:
+                return c
+    elif event_type == "MOBILIZE":
+        return None
+    scopes = [t] + ([g] if (g := _light_verb(t, lex)) is not None else [])
+    for scope in scopes:
+        for tok in _complement_tokens(scope, with_clauses=False):
+            if tok.dep_ == "pobj" and tok.head.lower_ in preps and mention_span(tok, lex) is not None:
+                return tok
+            if tok.dep_ == "dobj" and tok.head.lower_ in preps:  # "sanctions TARGETING Iran's oil exports"
+                return tok
+    return None
+
+
+def _reported_subject(t: Token, lex: Lexicon) -> Token | None:
+    """For a 3rd-person pronoun inside a reported clause, the reporter: 'The group announced that THEY ...'."""
+    for a in t.ancestors:
+        if _lemma(a) in lex.reporting_verbs:
+            subj = subject_of(a)
+            if subj is not None and subj.pos_ != "PRON":
+                return subj
+    return None
+
+
+# --------------------------------------------------------------------------------------- modality, quotes
+
+def _clause_of_condition(sent: Span, lex: Lexicon) -> list[tuple[Token, Token]]:
+    """(marker, clause head) pairs: 'if/unless X', and inverted 'should X do'."""
+    out = []
+    for tok in sent:
+        if tok.lower_ in ("if", "unless") and tok.dep_ == "mark":
+            out.append((tok, tok.head))
+        elif tok.lower_ == "should" and tok.dep_ == "aux" and any(
+                c.dep_ in _SUBJ + _PASSIVE_SUBJ and c.i > tok.i for c in tok.head.children):
+            out.append((tok, tok.head))
+    return out
+
+
+def _clause_span(marker: Token, head: Token, exclude: Token) -> Span:
+    """From the marker to the end of the clause head's subtree, cut before any part holding `exclude`."""
+    end = head.right_edge.i
+    for c in head.rights:
+        if c.left_edge.i <= exclude.i <= c.right_edge.i:
+            end = min(end, c.left_edge.i - 1)
+    while end > marker.i and (head.doc[end].is_punct or head.doc[end].is_space):
+        end -= 1
+    return head.doc[marker.i:end + 1]
+
+
+def _quote_spans(doc: Doc) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _QUOTE_RE.finditer(doc.text)]
+
+
+def _in_quote(t: Token, quotes: list[tuple[int, int]]) -> bool:
+    return any(s <= t.idx < e for s, e in quotes)
+
+
+def _speaker(t: Token, sent: Span, quotes: list[tuple[int, int]], lex: Lexicon) -> Span | None:
+    """Who is quoted as saying the sentence holding `t` (the subject of a reporting verb)."""
+    for cand in (sent, _previous_sentence(sent)):
+        if cand is None:
+            return None
+        for r in cand:
+            if _lemma(r) in lex.reporting_verbs and r.pos_ == "VERB" and r is not t and not _in_quote(r, quotes):
+                inside = cand is sent and (any(a is r for a in t.ancestors) or _in_quote(t, quotes))
+                if inside or (cand is not sent and _in_quote(sent[0], quotes)):
+                    span = mention_span(subject_of(r), lex)
+                    if span is not None and span.root.pos_ != "PRON":
+                        return span
+        if not (sent.text.lstrip()[:1] in "\"“‘"):
+            return None
+    return None
+
+
+def _previous_sentence(sent: Span) -> Span | None:
+    if sent.start == 0:
+        return None
+    prev = sent.doc[sent.start - 1].sent
+    return None if "\n" in sent.doc.text[prev.end_char:sent.start_char] else prev
+
+
+def _date_for(t: Token, sent: Span) -> Span | None:
+    dates = [e for e in sent.ents if e.label_ == "DATE"]
+    if not dates:
+        return None
+    ancestors = {a.i for a in t.ancestors} | {t.i}
+    attached = [d for d in dates if any(a.i in ancestors for a in d.root.ancestors)
+                and len([a for a in d.root.ancestors if a.i not in ancestors]) <= 2]
+    pool = attached or dates
+    return min(pool, key=lambda d: abs(d.root.i - t.i))
+
+
+def _mode(m: Mention, entry: dict, lex: Lexicon) -> str | None:
+    if entry.get("mode"):
+        return entry["mode"]
+    table = lex.modes_by_word.get(m.event_type)
+    if not table:
+        return None
+    words = [m.trigger, *m.trigger.subtree]
+    if m.content is not None:
+        words += [m.content.trigger, *m.content.trigger.subtree]
+    lemmas = {_lemma(w) for w in words}
+    return next((mode for word, mode in table.items() if word in lemmas), None)
+
+
+# ----------------------------------------------------------------------------------------------- coding
+
+def code_sentence(sent: Span, lex: Lexicon, quotes: list[tuple[int, int]] | None = None) -> list[Mention]:
+    """All events of one sentence, in order of appearance."""
+    quotes = _quote_spans(sent.doc) if quotes is None else quotes
+    cands: dict[int, tuple[Token, dict]] = {}
+    for t in sent:
+        e = _entry(t, lex)
+        if e is not None:
+            cands[t.i] = (t, e)
+        elif _is_readiness(t, lex):
+            cands[t.i] = (t, {"type": None, "embeds": True, "readiness": True})
+    # fold embedded triggers into their governor: "threatened to launch ATTACKS on US bases"
+    content: dict[int, int] = {}
+    for i, (t, e) in cands.items():
+        for tok in _complement_tokens(t, with_clauses=bool(e.get("embeds"))):
+            if tok.i in cands and tok.i != i and tok.i not in content:
+                content[tok.i] = i
+                break
+    governed = {g: c for c, g in content.items()}
+    mentions: dict[int, Mention] = {}
+
+    def build(i: int) -> Mention | None:
+        if i in mentions:
+            return mentions[i]
+        t, e = cands[i]
+        inner = build(governed[i]) if i in governed else None
+        etype = e["type"]
+        if e.get("readiness"):
+            ctype = inner.event_type if inner else (
+                "ASSAULT" if any(_lemma(x) in lex.readiness["violent_verbs"] for x in t.subtree) else None)
+            etype = lex.readiness["by_content"].get(ctype or "")
+            if etype is None:
+                return None
+        m = Mention(trigger=t, event_type=etype, content=inner)
+        m.actor = mention_span(_actor_token(t, lex), lex, via_modifier=False)
+        if m.actor is not None and m.actor.root.pos_ == "PRON" and m.actor.root.lower_ in ("they", "he", "she"):
+            m.actor = mention_span(_reported_subject(t, lex), lex) or m.actor
+        if m.actor is None and etype == "MOBILIZE":  # "Iraq's air defence systems have been activated"
+            passive = [c for c in t.children if c.dep_ in _PASSIVE_SUBJ]
+            m.actor = mention_span(passive[0], lex) if passive else None
+        m.recipient = mention_span(_recipient_token(t, etype, lex), lex)
+        if inner is not None:
+            if etype in ("ACCUSE", "SUPPORT", "REJECT") and inner.actor is not None:
+                m.recipient = m.recipient or inner.actor  # "denounced ISRAELI strikes on Iran"
+            m.recipient = m.recipient or inner.recipient
+            m.actor = m.actor or (inner.actor if e.get("readiness") else None)
+        m.mode = _mode(m, e, lex)
+        if t.pos_ in ("NOUN", "PROPN") and m.actor is None and m.recipient is None and not e.get("readiness"):
+            return None  # "This mobilization occurs ...": a bare event noun refers back, it reports nothing new
+        mentions[i] = m
+        return m
+
+    out = []
+    conditions = _clause_of_condition(sent, lex)
+    hedged = any(_lemma(t) in lex.hedges or t.lower_ in lex.hedges for t in sent)
+    for i in sorted(cands):
+        if i in content:
+            continue
+        m = build(i)
+        if m is None:
+            continue
+        t = m.trigger
+        gov = _governor(t, lex)
+        for marker, head in conditions:
+            clause = _clause_span(marker, head, t)
+            if clause.start <= t.i < clause.end:
+                break  # the trigger is itself part of a condition: not an event that happened
+            m.condition = clause
+            m.condition_actor = mention_span(subject_of(head), lex)
+            m.condition_type = next((lex.condition_words[_lemma(x)] for x in clause
+                                     if _lemma(x) in lex.condition_words), None)
+        else:
+            m.negated = any(c.dep_ == "neg" for x in {t, gov} for c in x.children) or any(
+                c.dep_ == "det" and c.lower_ == "no" for c in t.children)
+            m.hedged = hedged
+            m.hypothetical = m.condition is not None or any(
+                c.dep_ == "aux" and c.lower_ in lex.modals for x in {t, gov} for c in x.children)
+            m.speaker = _speaker(t, sent, quotes, lex)
+            if m.actor is not None and m.actor.root.pos_ == "PRON" and m.actor.root.lower_ in ("we", "us", "i") \
+                    and m.speaker is not None:
+                m.actor, m.actor_is_speaker_group = m.speaker, m.actor.root.lower_ in ("we", "us")
+            m.date = _date_for(t, sent)
+            out.append(m)
+    return _dedupe(out)
+
+
+def _dedupe(mentions: list[Mention]) -> list[Mention]:
+    """One event per type and parties in a sentence: 'X praised and hailed Y' is one SUPPORT; a mention whose
+    parties are a subset of an earlier one's (missing actor or recipient) adds nothing."""
+    out: list[Mention] = []
+
+    def covers(a: Span | None, b: Span | None) -> bool:
+        return b is None or (a is not None and a.text == b.text)
+
+    for m in mentions:
+        if any(o.event_type == m.event_type and covers(o.actor, m.actor) and covers(o.recipient, m.recipient)
+               for o in out):
+            continue
+        out.append(m)
+    return out
+
+
+if not Doc.has_extension("event_mentions"):
+    Doc.set_extension("event_mentions", default=None)
+
+
+class EventCoder:
+    """spaCy component: codes every sentence; assigns `doc._.event_mentions` and `doc.spans["events"]`."""
+
+    def __init__(self, nlp: Language, name: str) -> None:
+        self.name = name
+        self.lexicon = load_lexicon()
+
+    def __call__(self, doc: Doc) -> Doc:
+        mentions = self.predict(doc)
+        self.set_annotations(doc, mentions)
+        return doc
+
+    def predict(self, doc: Doc) -> list[Mention]:
+        quotes = _quote_spans(doc)
+        return [m for sent in doc.sents for m in code_sentence(sent, self.lexicon, quotes)]
+
+    def set_annotations(self, doc: Doc, mentions: list[Mention]) -> None:
+        doc._.event_mentions = mentions
+        doc.spans["events"] = [Span(doc, m.trigger.i, m.trigger.i + 1, label=m.event_type) for m in mentions]
+
+
+@Language.factory("marsad_events", assigns=["doc._.event_mentions", "doc.spans"],
+                  requires=["token.dep", "token.lemma", "doc.ents"])
+def make_event_coder(nlp: Language, name: str) -> EventCoder:
+    return EventCoder(nlp, name)

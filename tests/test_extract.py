@@ -1,0 +1,125 @@
+"""The extraction pipeline on real text: contract-valid events with evidence, parties, modality, dates."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from importlib import resources
+
+import jsonschema
+import pytest
+
+from marsad.cli import sample_corpus
+from marsad.config import get_settings
+from marsad.ingest.readers import read_inputs
+from marsad.models import Article
+from marsad.pipeline import extract_events
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict:
+    return json.loads(resources.files("marsad.data").joinpath("schema/event.schema.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def sample() -> dict[str, tuple[Article, list[dict]]]:
+    items = list(extract_events(read_inputs([str(sample_corpus())]), get_settings(), progress=False))
+    return {a.id: (a, [e.to_json() for e in evs]) for a, evs in items}
+
+
+def _one(text: str, published: date | None = None) -> list[dict]:
+    (_, events), = extract_events([Article(id="t", text=text, published=published)], get_settings(), False)
+    return [e.to_json() for e in events]
+
+
+def _find(events: list[dict], event_type: str, words: str) -> dict:
+    hits = [e for e in events if e["event_type"] == event_type and words in e["evidence"]["text"]]
+    assert hits, f"no {event_type} event with evidence containing {words!r}: " + json.dumps(
+        [(e["event_type"], e["evidence"]["text"][:60]) for e in events], indent=0)
+    return hits[0]
+
+
+def test_sample_events_validate_against_the_contract_schema(sample, schema):
+    assert len(sample) == 3
+    validator = jsonschema.Draft202012Validator(schema)
+    for article, events in sample.values():
+        assert events, article.id
+        for ev in events:
+            errors = [e.message for e in validator.iter_errors(ev)]
+            assert not errors, (ev["event_id"], errors)
+            ev_span = article.text[ev["evidence"]["start"]:ev["evidence"]["end"]]
+            assert ev_span == ev["evidence"]["text"]
+            for role in ("actor", "recipient", "speaker"):
+                a = ev[role]
+                if a and a["start"] is not None:
+                    assert article.text[a["start"]:a["end"]] == a["text"]
+
+
+def test_event_ids_are_stable_and_unique(sample):
+    again = list(extract_events(read_inputs([str(sample_corpus())]), get_settings(), progress=False))
+    first = [e["event_id"] for _, evs in sample.values() for e in evs]
+    assert len(set(first)) == len(first)
+    assert first == [e.event_id for _, evs in again for e in evs]
+
+
+def test_conditional_threat_keeps_its_condition(sample):
+    _, events = sample["002_6832a546bc2cb8c9"]
+    ev = _find(events, "THREATEN", "Kataib Hezbollah, a powerful Iran-backed faction")
+    assert ev["actor"]["id"] == "kataib-hezbollah" and ev["actor"]["acled_inter"] == 3
+    assert ev["recipient"]["country"] == "USA"
+    cond = ev["modality"]["condition"]
+    assert cond["text"].startswith("should the United States deepen")
+    assert cond["actor"]["country"] == "USA" and cond["event_type"] == "ASSAULT"
+    assert ev["modality"]["hypothetical"] is True
+    assert ev["date"] == "2025-06-15" and ev["date_text"] == "Sunday"
+
+
+def test_hedged_passive_attack_leaves_the_unknown_attacker_null(sample):
+    _, events = sample["002_6832a546bc2cb8c9"]
+    ev = _find(events, "ASSAULT", "a suspected drone was shot down early Monday")
+    assert ev["actor"] is None and ev["mode"] == "drone"
+    assert ev["modality"]["hedged"] is True
+    assert ev["date"] == "2025-06-16"
+    assert ev["acled_sub_event_type"] == "Air/drone strike"
+
+
+def test_negation_and_main_event_first(sample):
+    _, events = sample["000_17a40ef298b2af3c"]
+    assert events[0]["event_type"] == "THREATEN" and events[0]["date"] == "2025-06-19"
+    assert "seminary students" in events[0]["actor"]["name"]
+    ev = _find(events, "ACCUSE", "We do not condemn")
+    assert ev["modality"]["negated"] is True
+
+
+def test_quote_speaker_and_we_resolve_to_the_speakers_organisation():
+    text = ('"If America intervenes in the war, we will attack its bases across the region," said Abu Hussein '
+            'al-Hamidawi, the secretary-general of Kataib Hezbollah.')
+    ev = _find(_one(text), "ASSAULT", "If America intervenes")
+    assert ev["speaker"]["id"] == "abu-hussein-al-hamidawi"
+    assert ev["actor"]["id"] == "kataib-hezbollah"
+    assert ev["modality"]["condition"]["actor"]["country"] == "USA"
+    assert ev["modality"]["hypothetical"] is True
+
+
+def test_passive_with_agent_and_possessive_noun_event():
+    events = _one("Two soldiers were killed by Islamic State militants near Kirkuk on Tuesday. "
+                  "Israel's air strikes on Iranian nuclear sites continued.", published=date(2025, 6, 20))
+    killed = _find(events, "ASSAULT", "Two soldiers were killed")
+    assert "Islamic State militants" in killed["actor"]["text"]
+    assert killed["fatalities"] == 2 and killed["date"] == "2025-06-17"
+    strikes = _find(events, "ASSAULT", "air strikes")
+    assert strikes["actor"]["id"] == "ISR-GOV" and strikes["recipient"]["country"] == "IRN"
+    assert strikes["mode"] == "aerial"
+
+
+def test_quantities_are_read_with_units_and_approximation(sample):
+    _, events = sample["001_94ff677b7214dbf4"]
+    qs = [q for e in events for q in e["quantities"]]
+    assert {"value": 5000, "unit": "Iraqi citizens", "approx": True, "text": "nearly 5,000 Iraqi citizens"} in qs \
+        or any(q["value"] == 5000 and q["approx"] for q in qs)
+    assert any(q["value"] == 14 and q["unit"] == "vessels" and not q["approx"] for q in qs)
+
+
+def test_text_without_events_gives_none():
+    assert _one("The weather in Basra was hot and the markets were busy.") == []
