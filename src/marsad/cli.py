@@ -134,7 +134,10 @@ def _serve(store, settings: Settings) -> int:
     def ready(url: str) -> None:
         print(f"marsad is serving {store.counts()['events']} events at {url}  (Ctrl-C to stop)", flush=True)
 
-    run(create_app(store), settings.host, settings.port, on_ready=ready)
+    try:
+        run(create_app(store), settings.host, settings.port, on_ready=ready)
+    except OSError as exc:  # port taken, address not local ...
+        raise MarsadError(str(exc), code="E501") from None
     return EXIT_OK
 
 
@@ -194,9 +197,11 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_info(args: argparse.Namespace, settings: Settings) -> int:
     import spacy
+    from sqlalchemy import make_url
 
     print(json.dumps({"version": __version__, "spacy_model": settings.spacy_model,
-                      "spacy_version": spacy.__version__, "store": settings.db_url}))
+                      "spacy_version": spacy.__version__,
+                      "store": make_url(settings.db_url).render_as_string(hide_password=True)}))
     return EXIT_OK
 
 

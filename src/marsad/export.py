@@ -47,7 +47,8 @@ def export(store: Store, fmt: str, out: IO[bytes]) -> int:
     try:
         exporter = EXPORTERS[fmt]
     except KeyError:
-        raise ValueError(f"unknown export format {fmt!r}; valid formats: {', '.join(sorted(EXPORTERS))}") from None
+        valid = ", ".join(sorted(EXPORTERS))
+        raise ValueError(f"unknown export format {fmt!r}; valid formats: {valid}") from None
     return exporter(store, out)
 
 

@@ -45,15 +45,14 @@ def run(
     """Serve `app` on host:port until Ctrl-C or SIGTERM, then return normally.
 
     The socket is bound first, so with port 0 the real port is known: `on_ready` receives the
-    server's URL ("http://HOST:PORT/") before the first request is served.
+    server's URL ("http://HOST:PORT/") once it accepts connections and handles Ctrl-C/SIGTERM.
     """
     sock = bind(host, port)
     try:
-        real_port = sock.getsockname()[1]
         shown_host = f"[{host}]" if ":" in host else host
-        if on_ready is not None:
-            on_ready(f"http://{shown_host}:{real_port}/")
+        url = f"http://{shown_host}:{sock.getsockname()[1]}/"
         server = _Server(uvicorn.Config(app, log_level=log_level, lifespan="on"))
+        server.on_started = (lambda: on_ready(url)) if on_ready else None
         with contextlib.suppress(KeyboardInterrupt):
             server.run(sockets=[sock])
     finally:
@@ -61,11 +60,18 @@ def run(
 
 
 class _Server(uvicorn.Server):
-    """uvicorn's Server, minus re-raising the stop signal after a graceful shutdown.
+    """uvicorn's Server, announcing itself once started, and not re-raising the stop signal.
 
     (uvicorn re-raises SIGINT/SIGTERM once it has stopped, which ends the process with a
     KeyboardInterrupt traceback or a killed-by-signal status; stopping is the normal end of `run`.)
     """
+
+    on_started: Callable[[], None] | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and self.on_started is not None:
+            self.on_started()  # only now: listening, and our signal handlers are in place
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:

@@ -188,7 +188,8 @@ body { font: 15px/1.45 system-ui, sans-serif; margin: 1.5rem auto; max-width: 70
 h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
 .counts, .nav { color: #555; margin: .25rem 0 1rem; }
 ol { list-style: none; padding: 0; }
-li.event { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: .6rem .9rem; margin: 0 0 .6rem; }
+li.event { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: .6rem .9rem;
+           margin: 0 0 .6rem; }
 .type { font-weight: 700; letter-spacing: .03em; }
 .mode { color: #666; }
 .who { margin-left: .5rem; }
@@ -228,9 +229,11 @@ def render_dashboard(rows: list[tuple[dict, dict]], counts: dict[str, int], limi
         )
     nav = []
     if offset > 0:
-        nav.append(f'<a href="/?{_e(urlencode({"limit": limit, "offset": max(0, offset - limit)}))}">← previous</a>')
+        previous = urlencode({"limit": limit, "offset": max(0, offset - limit)})
+        nav.append(f'<a href="/?{_e(previous)}">← previous</a>')
     if offset + limit < counts["events"]:
-        nav.append(f'<a href="/?{_e(urlencode({"limit": limit, "offset": offset + limit}))}">next →</a>')
+        following = urlencode({"limit": limit, "offset": offset + limit})
+        nav.append(f'<a href="/?{_e(following)}">next →</a>')
     body = "\n".join(items) if items else "<li>No events stored yet.</li>"
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import contextlib
+import sqlite3
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -64,16 +66,23 @@ class Store:
         self._shown_url = parsed.render_as_string(hide_password=True)
         backend = parsed.get_backend_name()
         if backend not in SUPPORTED_BACKENDS:
-            raise StoreError(f"unsupported database {backend!r} in {self._shown_url}: use sqlite or postgresql")
+            raise StoreError(
+                f"unsupported database {backend!r} in {self._shown_url}: use sqlite or postgresql"
+            )
         try:
             self.engine = _create_engine(parsed)
         except StoreError:
             raise
         except (OSError, ImportError, sa.exc.SQLAlchemyError) as exc:
-            hint = "; install the driver: pip install 'marsad[postgres]'" if isinstance(exc, ImportError) else ""
+            missing_driver = isinstance(exc, ImportError)
+            hint = "; install the driver: pip install 'marsad[postgres]'" if missing_driver else ""
             raise StoreError(f"cannot open the store at {self._shown_url}: {_reason(exc)}{hint}") from None
-        with self._errors("cannot open the store"), self._write() as conn:
-            migrate.upgrade(conn)
+        try:
+            with self._errors("cannot open the store"), self._write() as conn:
+                migrate.upgrade(conn)
+        except StoreError:
+            self.engine.dispose()
+            raise
 
     def __repr__(self) -> str:
         return f"Store({self._shown_url!r})"
@@ -98,7 +107,9 @@ class Store:
         """
         for ev in events:
             if ev.article_id != article.id:
-                raise ValueError(f"event {ev.event_id} belongs to article {ev.article_id!r}, not {article.id!r}")
+                raise ValueError(
+                    f"event {ev.event_id} belongs to article {ev.article_id!r}, not {article.id!r}"
+                )
         with self._errors(f"cannot store article {article.id!r}"), self._write() as conn:
             insert = _insert_for(conn)
             pk = conn.execute(
@@ -213,7 +224,7 @@ class Store:
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sa.Connection]:
-        """A write transaction (on SQLite `BEGIN IMMEDIATE`, so concurrent writers queue instead of failing)."""
+        """A write transaction (on SQLite `BEGIN IMMEDIATE`: concurrent writers queue, not fail)."""
         with self.engine.connect() as conn:
             conn = conn.execution_options(marsad_write=True)
             with conn.begin():
@@ -374,10 +385,25 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout = 10000")
-    cursor.execute("PRAGMA journal_mode = WAL")  # readers never block the writer, nor it them
+    _use_wal(cursor)  # readers never block the writer, nor it them
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA synchronous = NORMAL")  # durable enough with WAL, much faster
     cursor.close()
+
+
+def _use_wal(cursor: Any) -> None:
+    # Switching a new database to WAL needs it alone for a moment, and SQLite answers "locked" at once
+    # instead of honouring busy_timeout: so retry briefly when several processes open it together.
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] not in ("wal", "memory"):
+                cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _sqlite_on_begin(conn: sa.Connection) -> None:

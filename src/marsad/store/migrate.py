@@ -31,8 +31,13 @@ def current_revision(connection: sa.Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+_PG_LOCK = 0x6D61727361640001  # any constant: serialises concurrent first opens of one PostgreSQL database
+
+
 def upgrade(connection: sa.Connection, revision: str = "head") -> None:
-    """Bring the database on `connection` up to `revision`."""
+    """Bring the database on `connection` up to `revision` (call inside a transaction)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
     if revision == "head" and current_revision(connection) == head_revision():
         return  # the common case: nothing to do, and no Alembic logging noise
     command.upgrade(alembic_config(connection), revision)
