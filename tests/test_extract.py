@@ -95,7 +95,7 @@ def test_negation_and_main_event_first(sample):
 def test_quote_speaker_and_we_resolve_to_the_speakers_organisation():
     text = ('"If America intervenes in the war, we will attack its bases across the region," said Abu Hussein '
             'al-Hamidawi, the secretary-general of Kataib Hezbollah.')
-    ev = _find(_one(text), "ASSAULT", "If America intervenes")
+    ev = _find(_one(text), "THREATEN", "If America intervenes")  # a promised attack is a threat (PLOVER)
     assert ev["speaker"]["id"] == "abu-hussein-al-hamidawi"
     assert ev["actor"]["id"] == "kataib-hezbollah"
     assert ev["modality"]["condition"]["actor"]["country"] == "USA"

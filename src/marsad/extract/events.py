@@ -17,7 +17,7 @@ _PASSIVE_SUBJ = ("nsubjpass", "csubjpass")
 # complement relations through which a trigger "contains" another (threatened TO LAUNCH ATTACKS ON ...)
 _COMPLEMENT = ("xcomp", "ccomp", "dobj", "prep", "pobj", "pcomp", "acl", "advcl", "acomp", "oprd")
 _RECIPIENT_PREPS = {
-    "default": ("on", "against", "at", "to", "toward", "towards", "upon", "targeting"),
+    "default": ("on", "against", "at", "to", "toward", "towards", "upon", "targeting", "inside", "into"),
     "CONSULT": ("with",), "COOPERATE": ("with",), "SUPPORT": ("to", "with", "for"),
     "AGREE": ("with", "to"), "REQUEST": ("on", "upon", "to", "for"), "SANCTION": ("on", "against"),
 }
@@ -36,6 +36,9 @@ class Lexicon:
     hedges: frozenset[str]
     modals: frozenset[str]
     generic_heads: frozenset[str]
+    cooperative: frozenset[str]
+    conflictual: frozenset[str]
+    future_heads: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -48,6 +51,8 @@ def load_lexicon() -> Lexicon:
         condition_words={k: v for k, v in d["condition_words"].items() if not k.startswith("_")},
         reporting_verbs=frozenset(d["reporting_verbs"]), hedges=frozenset(d["hedges"]),
         modals=frozenset(d["modal_auxiliaries"]), generic_heads=frozenset(d["generic_actor_heads"]),
+        cooperative=frozenset(d["cooperative_types"]), conflictual=frozenset(d["conflictual_types"]),
+        future_heads=frozenset(d["future_heads"]),
     )
 
 
@@ -104,8 +109,13 @@ def _entry(t: Token, lex: Lexicon) -> dict | None:
             return None
         if "amod" in e and not _has_child(t, ("compound", "amod"), e["amod"]):
             return None
-        if e.get("needs_light_verb") and not (_light_verb(t, lex) or "amod" in e):
+        lv = _light_verb(t, lex)
+        if e.get("needs_light_verb") and not (lv or "amod" in e):
             return None
+        for key in [*(_lemma(c) for c in t.children if c.dep_ in ("compound", "amod", "nmod")),
+                    *([_lemma(lv)] if lv is not None else [])]:
+            if key in e.get("override", {}):  # "HUNGER strike" is a protest, "LODGED a protest" an accusation
+                return {**e, **e["override"][key]}
         return e
     return None
 
@@ -132,7 +142,7 @@ def _complement_tokens(t: Token, with_clauses: bool) -> list[Token]:
     out, frontier = [], [c for c in t.children if c.dep_ in allowed]
     while frontier:
         out.extend(frontier)
-        frontier = [c for f in frontier for c in f.children if c.dep_ in allowed]
+        frontier = [c for f in frontier for c in f.children if c.dep_ in allowed or c.dep_ == "conj"]
     return out
 
 
@@ -154,12 +164,17 @@ def _is_actorlike(t: Token, lex: Lexicon) -> bool:
 _PERSONAL = {"i", "we", "us", "he", "him", "she", "her", "they", "them", "it"}
 
 
-def mention_span(t: Token | None, lex: Lexicon, via_modifier: bool = True) -> Span | None:
+def mention_span(t: Token | None, lex: Lexicon, via: str = "all") -> Span | None:
     """The words naming the actor that token `t` heads: an entity, a personal pronoun, or a noun phrase.
-    With `via_modifier`, a non-actor head yields the entity modifying it ("attacks on US BASES" -> US)."""
+    A head that names no actor can yield one it governs: with via="all" any modifying entity ("attacks on
+    US bases" -> US) or "of" phrase ("closure of the US embassy"); with "poss" only possessors and "of"
+    phrases ("praised Iran's actions", "the silence of Arab states"); with "none" nothing."""
     if t is None:
         return None
     doc = t.doc
+    if t.tag_ == "WP" and t.lower_ == "what":  # "condemning what it called a blatant AGGRESSION"
+        called = [g for c in t.head.children if c.dep_ in ("oprd", "dobj") and c is not t for g in [c]]
+        return mention_span(called[0], lex, via) if called else None
     appos = [c for c in t.children if c.dep_ == "appos" and c.ent_type_ in ("PERSON", "ORG")]
     if t.ent_type_ not in ACTOR_LABELS and appos:  # "the group's secretary-general, Abu Hussein al-Hamidawi"
         t = appos[0]
@@ -173,12 +188,18 @@ def mention_span(t: Token | None, lex: Lexicon, via_modifier: bool = True) -> Sp
         if of:
             return mention_span(of[0], lex)
     if not _is_actorlike(t, lex):
-        if not via_modifier:
+        if via == "none":
             return None
+        deps = ("compound", "nmod", "amod", "poss") if via == "all" else ("poss",)
         for c in t.children:
-            if c.dep_ in ("compound", "nmod", "amod", "poss") and (e := _entity_at(c)) is not None:
+            if c.dep_ in deps and (e := _entity_at(c)) is not None:
                 return e
-        return None
+        of = [g for c in t.children if c.dep_ == "prep" and c.lower_ == "of" for g in c.children if g.dep_ == "pobj"]
+        return mention_span(of[0], lex, via) if of else None
+    including = [g for c in t.children if c.dep_ == "prep" and c.lower_ in ("including", "like")
+                 for g in c.children if g.dep_ == "pobj" and _entity_at(g) is not None]
+    if including:  # "Iran-aligned groups including Kataeb Hezbollah": the named member acts
+        return _entity_at(including[0])
     # noun phrase: modifiers to the left (no determiners / numbers), a named place or group to the right
     left = t.i
     for c in t.lefts:
@@ -210,6 +231,8 @@ def subject_of(v: Token) -> Token | None:
         return subject_of(v.head)
     if v.dep_ == "relcl" and v.head.pos_ in ("NOUN", "PROPN"):
         return v.head
+    if v.dep_ == "acl" and v.tag_ == "VBG" and v.head.dep_ == "dobj":  # "sent a message URGING it to ..."
+        return subject_of(v.head.head)
     return None
 
 
@@ -252,16 +275,25 @@ def _actor_token(t: Token, lex: Lexicon) -> Token | None:
 
 
 # types whose object is often a topic, not a party ("discuss the conflict"): the object must name an actor
-_TOPIC_OBJECT = {"CONSULT", "SUPPORT", "AGREE", "COOPERATE", "MOBILIZE", "ACCUSE"}
+_TOPIC_OBJECT = {"CONSULT", "AGREE", "COOPERATE", "MOBILIZE"}
+# types whose object is an act or quality of the party ("praised IRAN's actions", "rejected use BY Israel")
+_VERBAL_OBJECT = {"SUPPORT", "ACCUSE", "REJECT"}
+# speech acts: their actor must be someone, not "the time" in "the time calls for action"
+_SPEECH = {"REQUEST", "ACCUSE", "SUPPORT", "REJECT", "AGREE", "THREATEN", "CONCEDE"}
 
 
 def _recipient_token(t: Token, event_type: str, lex: Lexicon) -> Token | None:
     preps = _RECIPIENT_PREPS.get(event_type, _RECIPIENT_PREPS["default"])
-    via = event_type not in _TOPIC_OBJECT
+    via = "poss" if event_type in _VERBAL_OBJECT else "none" if event_type in _TOPIC_OBJECT else "all"
     if t.pos_ in ("VERB", "AUX"):
         for c in t.children:
-            if c.dep_ in ("dobj", "dative") and mention_span(c, lex, via) is not None:
-                return c
+            if c.dep_ in ("dobj", "dative"):
+                by = [g for p in c.children if p.dep_ == "prep" and p.lower_ == "by" for g in p.children
+                      if g.dep_ == "pobj"]
+                if by and event_type in _VERBAL_OBJECT:  # "rejected any use of its airspace BY ISRAEL"
+                    return by[0]
+                if mention_span(c, lex, via) is not None:
+                    return c
     elif event_type == "MOBILIZE":
         return None
     scopes = [t] + ([g] if (g := _light_verb(t, lex)) is not None else [])
@@ -276,12 +308,9 @@ def _recipient_token(t: Token, event_type: str, lex: Lexicon) -> Token | None:
 
 def _reported_subject(t: Token, lex: Lexicon) -> Token | None:
     """For a 3rd-person pronoun inside a reported clause, the reporter: 'The group announced that THEY ...'."""
-    for a in t.ancestors:
-        if _lemma(a) in lex.reporting_verbs:
-            subj = subject_of(a)
-            if subj is not None and subj.pos_ != "PRON":
-                return subj
-    return None
+    r = _reporter(t, lex)
+    subj = subject_of(r) if r is not None else None
+    return subj if subj is not None and subj.pos_ != "PRON" else None
 
 
 # --------------------------------------------------------------------------------------- modality, quotes
@@ -377,6 +406,9 @@ def code_sentence(sent: Span, lex: Lexicon, quotes: list[tuple[int, int]] | None
             cands[t.i] = (t, e)
         elif _is_readiness(t, lex):
             cands[t.i] = (t, {"type": None, "embeds": True, "readiness": True})
+        if t.pos_ in ("VERB", "AUX") and any(c.dep_ == "aux" and c.lower_ == "must" for c in t.children) \
+                and _reporter(t, lex) is not None:  # "Russia said Sudan MUST return the helicopter"
+            cands[t.i] = (t, {"type": "REQUEST", "mode": "change", "embeds": True, "obligation": True})
     # fold embedded triggers into their governor: "threatened to launch ATTACKS on US bases"
     content: dict[int, int] = {}
     for i, (t, e) in cands.items():
@@ -400,7 +432,12 @@ def code_sentence(sent: Span, lex: Lexicon, quotes: list[tuple[int, int]] | None
             if etype is None:
                 return None
         m = Mention(trigger=t, event_type=etype, content=inner)
-        m.actor = mention_span(_actor_token(t, lex), lex, via_modifier=False)
+        if e.get("obligation"):
+            m.actor = mention_span(subject_of(_reporter(t, lex)), lex, via="none")
+            m.recipient = mention_span(subject_of(t), lex)
+            mentions[i] = m
+            return m
+        m.actor = mention_span(_actor_token(t, lex), lex, via="none")
         if m.actor is not None and m.actor.root.pos_ == "PRON" and m.actor.root.lower_ in ("they", "he", "she"):
             m.actor = mention_span(_reported_subject(t, lex), lex) or m.actor
         if m.actor is None and etype == "MOBILIZE":  # "Iraq's air defence systems have been activated"
@@ -408,13 +445,17 @@ def code_sentence(sent: Span, lex: Lexicon, quotes: list[tuple[int, int]] | None
             m.actor = mention_span(passive[0], lex) if passive else None
         m.recipient = mention_span(_recipient_token(t, etype, lex), lex)
         if inner is not None:
-            if etype in ("ACCUSE", "SUPPORT", "REJECT") and inner.actor is not None:
-                m.recipient = m.recipient or inner.actor  # "denounced ISRAELI strikes on Iran"
+            if etype in _VERBAL_OBJECT and inner.actor is not None:
+                m.recipient = inner.actor  # "denounced ISRAELI strikes on Iran"
             m.recipient = m.recipient or inner.recipient
             m.actor = m.actor or (inner.actor if e.get("readiness") else None)
         m.mode = _mode(m, e, lex)
-        if t.pos_ in ("NOUN", "PROPN") and m.actor is None and m.recipient is None and not e.get("readiness"):
-            return None  # "This mobilization occurs ...": a bare event noun refers back, it reports nothing new
+        if m.actor is None and m.recipient is None and not e.get("readiness") and (
+                t.pos_ in ("NOUN", "PROPN") or not any(c.dep_ in _PASSIVE_SUBJ + ("agent",) for c in t.children)):
+            return None  # "This mobilization occurs", "intercepted drones": it refers back, reports nothing new
+        subj = _actor_token(t, lex)
+        if etype in _SPEECH and subj is not None and m.actor is None and subj.pos_ in ("NOUN", "PROPN"):
+            return None  # "the time calls for action", "violations that threaten": not an act of anyone
         mentions[i] = m
         return m
 
@@ -443,6 +484,7 @@ def code_sentence(sent: Span, lex: Lexicon, quotes: list[tuple[int, int]] | None
             m.hedged = hedged
             m.hypothetical = m.condition is not None or any(
                 c.dep_ == "aux" and c.lower_ in lex.modals for x in {t, gov} for c in x.children)
+            _recode_by_modality(m, e, gov, lex)
             m.speaker = _speaker(t, sent, quotes, lex)
             if m.actor is not None and m.actor.root.pos_ == "PRON" and m.actor.root.lower_ in ("we", "us", "i") \
                     and m.speaker is not None:
@@ -450,6 +492,41 @@ def code_sentence(sent: Span, lex: Lexicon, quotes: list[tuple[int, int]] | None
             m.date = _date_for(t, sent)
             out.append(m)
     return _dedupe(out)
+
+
+_THREAT_MODE = {"ASSAULT": "violence", "SANCTION": "relations", "COERCE": "restrict", "PROTEST": None}
+
+
+def _is_future(t: Token, gov: Token, lex: Lexicon) -> bool:
+    """Will / would / may ... do, or planned, offered, vowed to do."""
+    if any(c.dep_ == "aux" and c.lower_ in lex.modals for x in {t, gov} for c in x.children):
+        return True
+    x = gov
+    while x.dep_ in ("xcomp", "acomp", "acl") and x.head is not x:
+        if _lemma(x.head) in lex.future_heads or x.head.lower_ in lex.future_heads:
+            return True
+        x = x.head
+    return False
+
+
+def _recode_by_modality(m: Mention, e: dict, gov: Token, lex: Lexicon) -> None:
+    """PLOVER codes the act, not its modality (manual, 'Auxiliary modes'): a refused cooperative act is a
+    REJECT, a promised one an AGREE, a promised or conditional conflictual act a THREATEN."""
+    if e.get("readiness") or e.get("obligation"):
+        return
+    future = _is_future(m.trigger, gov, lex)
+    if m.negated and m.event_type in lex.cooperative:
+        m.event_type, m.mode, m.negated = "REJECT", None, False
+    elif future and m.event_type in lex.cooperative and m.event_type != "AGREE":
+        m.event_type, m.mode = "AGREE", None
+    elif (future or m.condition is not None) and m.event_type in lex.conflictual and not m.negated:
+        mode = m.mode if m.mode in ("restrict", "arrest", "expel", "relations") else _THREAT_MODE[m.event_type]
+        m.event_type, m.mode = "THREATEN", mode
+
+
+def _reporter(t: Token, lex: Lexicon) -> Token | None:
+    """The nearest reporting verb ('said', 'announced') that `t` is reported under."""
+    return next((a for a in t.ancestors if _lemma(a) in lex.reporting_verbs and a.pos_ == "VERB"), None)
 
 
 def _dedupe(mentions: list[Mention]) -> list[Mention]:

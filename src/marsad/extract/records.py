@@ -237,12 +237,14 @@ def to_event(article: Article, m: Mention, reg: Registry) -> Event:
 
 
 def doc_to_events(article: Article, doc: Doc) -> list[Event]:
-    """All events of an article, main event first. Salience: the lede (first two sentences) first, then
-    events with an identified actor, then document order."""
+    """All events of an article, main event first. Salience: sentences in document order (news puts the main
+    event in the lede); within a sentence the trigger nearest the root of the parse first (the main verb,
+    not what it mentions), then events with an identified actor."""
     reg = load_registry()
     mentions = doc._.event_mentions or []
     sent_index = {s.start: i for i, s in enumerate(doc.sents)}
     events = [to_event(article, m, reg) for m in mentions]
     order = sorted(range(len(events)), key=lambda i: (
-        sent_index.get(mentions[i].sent.start, 0) > 1, events[i].actor is None, mentions[i].trigger.i))
+        sent_index.get(mentions[i].sent.start, 0), len(list(mentions[i].trigger.ancestors)),
+        events[i].actor is None, mentions[i].trigger.i))
     return [events[i] for i in order]
