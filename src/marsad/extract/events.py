@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 ACTOR_LABELS = {"PERSON", "ORG", "GPE", "NORP"}
@@ -36,9 +35,12 @@ class Lexicon:
     hedges: frozenset[str]
     modals: frozenset[str]
     generic_heads: frozenset[str]
+    agentive_suffixes: tuple[str, ...]
     cooperative: frozenset[str]
     conflictual: frozenset[str]
     future_heads: frozenset[str]
+    naming_verbs: frozenset[str]
+    warning: dict
 
 
 @lru_cache(maxsize=1)
@@ -51,8 +53,10 @@ def load_lexicon() -> Lexicon:
         condition_words={k: v for k, v in d["condition_words"].items() if not k.startswith("_")},
         reporting_verbs=frozenset(d["reporting_verbs"]), hedges=frozenset(d["hedges"]),
         modals=frozenset(d["modal_auxiliaries"]), generic_heads=frozenset(d["generic_actor_heads"]),
+        agentive_suffixes=tuple(d["agentive_suffixes"]),
         cooperative=frozenset(d["cooperative_types"]), conflictual=frozenset(d["conflictual_types"]),
-        future_heads=frozenset(d["future_heads"]),
+        future_heads=frozenset(d["future_heads"]), naming_verbs=frozenset(d["naming_verbs"]),
+        warning={k: frozenset(v) for k, v in d["warning"].items() if not k.startswith("_")},
     )
 
 
@@ -95,20 +99,16 @@ def _entry(t: Token, lex: Lexicon) -> dict | None:
     """The lexicon entry that makes `t` a trigger, with its constraints checked."""
     lem = _lemma(t)
     if t.pos_ in ("VERB", "AUX") and lem in lex.verbs and t.dep_ not in ("amod", "compound"):
-        e = lex.verbs[lem]
-        if "prep" in e and not _has_child(t, ("prep", "prt"), e["prep"]):
-            return None
-        if "prt" in e and not _has_child(t, ("prt",), e["prt"]):
-            return None
-        if "obj" in e and not _has_child(t, ("dobj", "nsubjpass"), e["obj"]):
-            return None
-        return e
+        entries = lex.verbs[lem] if isinstance(lex.verbs[lem], list) else [lex.verbs[lem]]
+        return next((e for e in entries if _verb_fits(t, e, lex)), None)
     if t.pos_ in ("NOUN", "PROPN") and lem in lex.nouns and t.dep_ != "compound":
         e = lex.nouns[lem]
         if "compound" in e and not _has_child(t, ("compound", "amod"), e["compound"]):
             return None
         if "amod" in e and not _has_child(t, ("compound", "amod"), e["amod"]):
             return None
+        if "not_with_prep" in e and _has_child(t, ("prep",), e["not_with_prep"]):
+            return None  # "a demonstration OF solidarity" is no protest
         lv = _light_verb(t, lex)
         if e.get("needs_light_verb") and not (lv or "amod" in e):
             return None
@@ -118,6 +118,23 @@ def _entry(t: Token, lex: Lexicon) -> dict | None:
                 return {**e, **e["override"][key]}
         return e
     return None
+
+
+def _verb_fits(t: Token, e: dict, lex: Lexicon) -> bool:
+    if "prep" in e and not _has_child(t, ("prep", "prt"), e["prep"]):
+        return False
+    if "prt" in e and not _has_child(t, ("prt",), e["prt"]):
+        return False
+    if "obj" in e and not _has_child(t, ("dobj", "nsubjpass"), e["obj"]):
+        return False
+    if "complement" in e and not any(  # "held the United States RESPONSIBLE"
+            c.dep_ in ("oprd", "acomp", "xcomp", "ccomp", "advcl") and c.lower_ in e["complement"] for c in t.children):
+        return False
+    if _lemma(t) in lex.light_verbs and any(  # "pledged full SOLIDARITY": the noun says what the act is
+            c.dep_ == "dobj" and _lemma(c) in lex.nouns and lex.nouns[_lemma(c)]["type"] != e["type"]
+            for c in t.children):
+        return False
+    return True
 
 
 def _light_verb(t: Token, lex: Lexicon) -> Token | None:
@@ -158,10 +175,17 @@ def _entity_at(t: Token) -> Span | None:
 
 
 def _is_actorlike(t: Token, lex: Lexicon) -> bool:
-    return t.ent_type_ in ACTOR_LABELS or t.pos_ == "PRON" or _lemma(t) in lex.generic_heads
+    """Does the noun name someone: a named actor, a pronoun, an actor word ('militia', 'residents'), a noun
+    modified by a named actor ('al-Qaeda terror NETWORK'), or an agentive plural ('inhabitants')?"""
+    if t.ent_type_ in ACTOR_LABELS or t.pos_ == "PRON" or _lemma(t) in lex.generic_heads:
+        return True
+    if t.tag_ == "NNS" and _lemma(t).endswith(lex.agentive_suffixes):
+        return True
+    return t.pos_ in ("NOUN", "PROPN") and any(
+        c.dep_ in ("compound", "nmod", "poss") and c.ent_type_ in ("ORG", "PERSON", "NORP") for c in t.children)
 
 
-_PERSONAL = {"i", "we", "us", "he", "him", "she", "her", "they", "them", "it"}
+_PERSONAL = {"i", "we", "us", "he", "him", "his", "she", "her", "they", "them", "their", "it", "its"}
 
 
 def mention_span(t: Token | None, lex: Lexicon, via: str = "all") -> Span | None:
@@ -194,6 +218,8 @@ def mention_span(t: Token | None, lex: Lexicon, via: str = "all") -> Span | None
         for c in t.children:
             if c.dep_ in deps and (e := _entity_at(c)) is not None:
                 return e
+            if c.dep_ == "poss" and c.lower_ in ("its", "their"):  # "against ITS interests": resolved later
+                return doc[c.i:c.i + 1]
         of = [g for c in t.children if c.dep_ == "prep" and c.lower_ == "of" for g in c.children if g.dep_ == "pobj"]
         return mention_span(of[0], lex, via) if of else None
     including = [g for c in t.children if c.dep_ == "prep" and c.lower_ in ("including", "like")
@@ -286,6 +312,11 @@ def _recipient_token(t: Token, event_type: str, lex: Lexicon) -> Token | None:
     preps = _RECIPIENT_PREPS.get(event_type, _RECIPIENT_PREPS["default"])
     via = "poss" if event_type in _VERBAL_OBJECT else "none" if event_type in _TOPIC_OBJECT else "all"
     if t.pos_ in ("VERB", "AUX"):
+        for c in t.children:  # "condemning WHAT it called a blatant Zionist aggression"
+            if c.dep_ == "ccomp" and _lemma(c) in lex.naming_verbs and _has_child(c, ("dobj",), ["what"]):
+                named = [g for g in c.children if g.dep_ in ("oprd", "attr")]
+                if named and mention_span(named[0], lex, "all") is not None:
+                    return named[0]
         for c in t.children:
             if c.dep_ in ("dobj", "dative"):
                 by = [g for p in c.children if p.dep_ == "prep" and p.lower_ == "by" for g in p.children
@@ -338,7 +369,7 @@ def _clause_span(marker: Token, head: Token, exclude: Token) -> Span:
     return head.doc[marker.i:end + 1]
 
 
-def _quote_spans(doc: Doc) -> list[tuple[int, int]]:
+def quote_spans(doc: Doc) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _QUOTE_RE.finditer(doc.text)]
 
 
@@ -347,7 +378,17 @@ def _in_quote(t: Token, quotes: list[tuple[int, int]]) -> bool:
 
 
 def _speaker(t: Token, sent: Span, quotes: list[tuple[int, int]], lex: Lexicon) -> Span | None:
-    """Who is quoted as saying the sentence holding `t` (the subject of a reporting verb)."""
+    """Who is quoted as saying the sentence holding `t` (the subject of a reporting verb): in the same
+    sentence, in the other sentences of a quotation that spans several, or in the sentence before."""
+    quote = next(((s, e) for s, e in quotes if s <= t.idx < e), None)
+    if quote is not None:
+        for other in t.doc.sents:
+            if other != sent and other.start_char < quote[1] + 3 and other.end_char > quote[0]:
+                for r in other:
+                    if _lemma(r) in lex.reporting_verbs and r.pos_ == "VERB" and not _in_quote(r, quotes):
+                        span = mention_span(subject_of(r), lex)
+                        if span is not None and span.root.pos_ != "PRON":
+                            return span
     for cand in (sent, _previous_sentence(sent)):
         if cand is None:
             return None
@@ -381,6 +422,31 @@ def _date_for(t: Token, sent: Span) -> Span | None:
     return min(pool, key=lambda d: abs(d.root.i - t.i))
 
 
+def _is_warning(v: Token, lex: Lexicon, quotes: list[tuple[int, int]]) -> bool:
+    """'If America intervenes, we WILL ACT'; 'any conflict WOULD ENCOMPASS all US bases if ...', said by
+    someone (in a quote or under a reporting verb): a conditional threat."""
+    w = lex.warning
+    if v.pos_ != "VERB" or not any(c.dep_ == "aux" and c.lower_ in ("will", "would", "'ll", "shall") for c in v.children):
+        return False
+    if not any(c.dep_ == "advcl" and _has_child(c, ("mark",), ["if", "unless"]) for c in v.children):
+        return False
+    subj = subject_of(v)
+    about_force = _lemma(v) in w["verbs"] or (subj is not None and any(_lemma(x) in w["subjects"] for x in subj.subtree))
+    return about_force and (_in_quote(v, quotes) or _reporter(v, lex) is not None)
+
+
+def _content_type(t: Token, lex: Lexicon) -> str | None:
+    """What a readiness head is ready FOR: the first event word below it ('ready to provide ASSISTANCE')."""
+    for x in _complement_tokens(t, with_clauses=True):
+        lem = _lemma(x)
+        if lem in lex.readiness["violent_verbs"]:
+            return "ASSAULT"
+        e = lex.nouns.get(lem) if x.pos_ in ("NOUN", "PROPN") else lex.verbs.get(lem)
+        if isinstance(e, dict):
+            return e["type"]
+    return None
+
+
 def _mode(m: Mention, entry: dict, lex: Lexicon) -> str | None:
     if entry.get("mode"):
         return entry["mode"]
@@ -398,7 +464,7 @@ def _mode(m: Mention, entry: dict, lex: Lexicon) -> str | None:
 
 def code_sentence(sent: Span, lex: Lexicon, quotes: list[tuple[int, int]] | None = None) -> list[Mention]:
     """All events of one sentence, in order of appearance."""
-    quotes = _quote_spans(sent.doc) if quotes is None else quotes
+    quotes = quote_spans(sent.doc) if quotes is None else quotes
     cands: dict[int, tuple[Token, dict]] = {}
     for t in sent:
         e = _entry(t, lex)
@@ -406,6 +472,8 @@ def code_sentence(sent: Span, lex: Lexicon, quotes: list[tuple[int, int]] | None
             cands[t.i] = (t, e)
         elif _is_readiness(t, lex):
             cands[t.i] = (t, {"type": None, "embeds": True, "readiness": True})
+        if t.i not in cands and _is_warning(t, lex, quotes):
+            cands[t.i] = (t, {"type": "THREATEN", "mode": "violence", "warning": True})
         if t.pos_ in ("VERB", "AUX") and any(c.dep_ == "aux" and c.lower_ == "must" for c in t.children) \
                 and _reporter(t, lex) is not None:  # "Russia said Sudan MUST return the helicopter"
             cands[t.i] = (t, {"type": "REQUEST", "mode": "change", "embeds": True, "obligation": True})
@@ -426,8 +494,7 @@ def code_sentence(sent: Span, lex: Lexicon, quotes: list[tuple[int, int]] | None
         inner = build(governed[i]) if i in governed else None
         etype = e["type"]
         if e.get("readiness"):
-            ctype = inner.event_type if inner else (
-                "ASSAULT" if any(_lemma(x) in lex.readiness["violent_verbs"] for x in t.subtree) else None)
+            ctype = inner.event_type if inner else _content_type(t, lex)
             etype = lex.readiness["by_content"].get(ctype or "")
             if etype is None:
                 return None
@@ -438,11 +505,15 @@ def code_sentence(sent: Span, lex: Lexicon, quotes: list[tuple[int, int]] | None
             mentions[i] = m
             return m
         m.actor = mention_span(_actor_token(t, lex), lex, via="none")
+        if e.get("warning") and m.actor is None and (r := _reporter(t, lex)) is not None:
+            m.actor = mention_span(subject_of(r), lex, via="none")
         if m.actor is not None and m.actor.root.pos_ == "PRON" and m.actor.root.lower_ in ("they", "he", "she"):
             m.actor = mention_span(_reported_subject(t, lex), lex) or m.actor
         if m.actor is None and etype == "MOBILIZE":  # "Iraq's air defence systems have been activated"
             passive = [c for c in t.children if c.dep_ in _PASSIVE_SUBJ]
             m.actor = mention_span(passive[0], lex) if passive else None
+            if m.actor is None and (r := _reporter(t, lex)) is not None:
+                m.actor = mention_span(subject_of(r), lex, via="none")
         m.recipient = mention_span(_recipient_token(t, etype, lex), lex)
         if inner is not None:
             if etype in _VERBAL_OBJECT and inner.actor is not None:
@@ -543,34 +614,3 @@ def _dedupe(mentions: list[Mention]) -> list[Mention]:
             continue
         out.append(m)
     return out
-
-
-if not Doc.has_extension("event_mentions"):
-    Doc.set_extension("event_mentions", default=None)
-
-
-class EventCoder:
-    """spaCy component: codes every sentence; assigns `doc._.event_mentions` and `doc.spans["events"]`."""
-
-    def __init__(self, nlp: Language, name: str) -> None:
-        self.name = name
-        self.lexicon = load_lexicon()
-
-    def __call__(self, doc: Doc) -> Doc:
-        mentions = self.predict(doc)
-        self.set_annotations(doc, mentions)
-        return doc
-
-    def predict(self, doc: Doc) -> list[Mention]:
-        quotes = _quote_spans(doc)
-        return [m for sent in doc.sents for m in code_sentence(sent, self.lexicon, quotes)]
-
-    def set_annotations(self, doc: Doc, mentions: list[Mention]) -> None:
-        doc._.event_mentions = mentions
-        doc.spans["events"] = [Span(doc, m.trigger.i, m.trigger.i + 1, label=m.event_type) for m in mentions]
-
-
-@Language.factory("marsad_events", assigns=["doc._.event_mentions", "doc.spans"],
-                  requires=["token.dep", "token.lemma", "doc.ents"])
-def make_event_coder(nlp: Language, name: str) -> EventCoder:
-    return EventCoder(nlp, name)

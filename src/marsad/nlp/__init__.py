@@ -31,7 +31,7 @@ def _ruler_patterns() -> list[dict]:
 @lru_cache(maxsize=4)
 def load_pipeline(model: str) -> Language:
     """Load `model` (a pipeline package name or path) and add marsad's components. Cached per process."""
-    from ..extract import events  # noqa: F401  (registers the factories)
+    from ..extract import component  # noqa: F401  (registers the factory)
 
     try:
         nlp = spacy.load(model)
