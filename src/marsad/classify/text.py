@@ -22,13 +22,42 @@ _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 _SPACE = re.compile(r"\s+")
 
 
-def normalize(text: str) -> str:
-    """The text without ACLED's date lead, bracketed tags and fatality counts; digit runs become '0'."""
+def normalize(text: str, tags: bool = False) -> str:
+    """The text without ACLED's date lead and fatality counts (and bracketed tags unless `tags`);
+    digit runs become '0'."""
     text = _SPACE.sub(" ", text).strip()
     m = _PREFIX.match(text)
     head, text = (text[:m.end()], text[m.end():]) if m else ("", text)
     text = head + _LEAD_DATE.sub("", text, count=1)
-    text = _TAG.sub("", text)
+    if not tags:
+        text = _TAG.sub("", text)
     text = _FATAL.sub("", text)
     text = _DIGITS.sub("0", text)
     return text.strip()
+
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+def prepare(text: str, tags: bool = False) -> str:
+    """What the featurisers read: the normalised, lower-cased text."""
+    return normalize(text, tags).lower()
+
+
+def word_grams(prepared: str) -> list[str]:
+    """Word unigrams and bigrams of a `prepare`d text."""
+    words = _WORD.findall(prepared)
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+
+
+def char_grams(prepared: str, sizes: tuple[int, ...] = (3, 4, 5)) -> list[str]:
+    """Character n-grams inside each word, padded with a space on either side (like char_wb)."""
+    out: list[str] = []
+    for w in _WORD.findall(prepared):
+        w = f" {w} "
+        last = len(w)
+        for n in sizes:
+            if n > last:
+                break
+            out.extend([w[i:i + n] for i in range(last - n + 1)])
+    return out

@@ -6,7 +6,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .coref import resolve as resolve_anaphors
-from .events import Mention, quote_spans, code_sentence, load_lexicon
+from .events import Mention, code_sentence, doc_index, load_lexicon, quote_spans
 
 if not Doc.has_extension("event_mentions"):
     Doc.set_extension("event_mentions", default=None)
@@ -26,7 +26,7 @@ class EventCoder:
 
     def predict(self, doc: Doc) -> list[Mention]:
         quotes = quote_spans(doc)
-        mentions = [m for sent in doc.sents for m in code_sentence(sent, self.lexicon, quotes)]
+        mentions = [m for sent in doc_index(doc).sents for m in code_sentence(sent, self.lexicon, quotes)]
         resolve_anaphors(doc, mentions, self.lexicon)
         return mentions
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
 
-from .events import Lexicon, Mention, mention_span
+from .events import Lexicon, Mention, doc_index, mention_span
 
 WINDOW = 3  # sentences back
 _PERSON_PRON = {"he", "him", "his", "she", "her"}
@@ -58,7 +58,7 @@ def _anaphor_kind(span: Span) -> str | None:
 
 
 def _candidates(doc: Doc, mentions: list[Mention], lex: Lexicon) -> list[Candidate]:
-    sent_of = {s.start: i for i, s in enumerate(doc.sents)}
+    sent_of = doc_index(doc).sent_of_token
     out: dict[tuple[int, int], Candidate] = {}
 
     def add(span: Span | None, subject: bool) -> None:
@@ -66,7 +66,7 @@ def _candidates(doc: Doc, mentions: list[Mention], lex: Lexicon) -> list[Candida
             return
         key = (span.start, span.end)
         if key not in out or subject:
-            out[key] = Candidate(span, subject, sent_of[span.sent.start], span.start)
+            out[key] = Candidate(span, subject, sent_of[span.start], span.start)
 
     for tok in doc:  # every clause subject that names an actor
         if tok.dep_ in ("nsubj", "nsubjpass"):
@@ -103,7 +103,7 @@ def _antecedent(span: Span, kind: str, cands: list[Candidate], sent: int, other:
 def resolve(doc: Doc, mentions: list[Mention], lex: Lexicon) -> None:
     """Replace anaphoric actor / recipient / condition-actor spans of `mentions` by their antecedents."""
     cands = _candidates(doc, mentions, lex)
-    sent_of = {s.start: i for i, s in enumerate(doc.sents)}
+    sent_of = doc_index(doc).sent_of_token
     others = {"actor": "recipient", "recipient": "actor", "condition_actor": "actor"}
     for m in sorted(mentions, key=lambda m: m.trigger.i):
         for role in ("actor", "recipient", "condition_actor"):
@@ -111,7 +111,7 @@ def resolve(doc: Doc, mentions: list[Mention], lex: Lexicon) -> None:
             kind = _anaphor_kind(span) if span is not None else None
             if kind is None:
                 continue
-            sent = sent_of[span.sent.start]
+            sent = sent_of[span.start]
             found = _antecedent(span, kind, cands, sent, getattr(m, others[role]))
             if found is not None:
                 setattr(m, role, found)

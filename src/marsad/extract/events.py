@@ -60,6 +60,29 @@ def load_lexicon() -> Lexicon:
     )
 
 
+@dataclass(frozen=True)
+class DocIndex:
+    """Per-Doc facts computed once: spaCy rebuilds `doc.text` and rescans for `token.sent` on every call."""
+
+    text: str
+    sents: list[Span]
+    sent_of_token: list[int]  # token index -> sentence number
+    ent_of_token: dict[int, Span]  # token index -> the named entity it is part of
+
+
+def doc_index(doc: Doc) -> DocIndex:
+    """Built once per Doc, after NER and parsing (the event component is last in the pipeline)."""
+    idx = doc.user_data.get("marsad.index")
+    if idx is None:
+        sents = list(doc.sents)
+        sent_of = [0] * len(doc)
+        for n, s in enumerate(sents):
+            sent_of[s.start:s.end] = [n] * len(s)
+        ents = {i: e for e in doc.ents for i in range(e.start, e.end)}
+        idx = doc.user_data["marsad.index"] = DocIndex(doc.text, sents, sent_of, ents)
+    return idx
+
+
 @dataclass
 class Mention:
     """One coded event on a Doc, in token/span terms (records.py turns it into an Event)."""
@@ -82,7 +105,8 @@ class Mention:
 
     @property
     def sent(self) -> Span:
-        return self.trigger.sent
+        idx = doc_index(self.trigger.doc)
+        return idx.sents[idx.sent_of_token[self.trigger.i]]
 
 
 # ----------------------------------------------------------------------------------------------- triggers
@@ -168,10 +192,7 @@ def _complement_tokens(t: Token, with_clauses: bool) -> list[Token]:
 def _entity_at(t: Token) -> Span | None:
     if t.ent_type_ not in ACTOR_LABELS:
         return None
-    for ent in t.doc.ents:
-        if ent.start <= t.i < ent.end:
-            return ent
-    return None
+    return doc_index(t.doc).ent_of_token.get(t.i)
 
 
 def _is_actorlike(t: Token, lex: Lexicon) -> bool:
@@ -370,7 +391,7 @@ def _clause_span(marker: Token, head: Token, exclude: Token) -> Span:
 
 
 def quote_spans(doc: Doc) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in _QUOTE_RE.finditer(doc.text)]
+    return [(m.start(), m.end()) for m in _QUOTE_RE.finditer(doc_index(doc).text)]
 
 
 def _in_quote(t: Token, quotes: list[tuple[int, int]]) -> bool:
@@ -382,7 +403,7 @@ def _speaker(t: Token, sent: Span, quotes: list[tuple[int, int]], lex: Lexicon) 
     sentence, in the other sentences of a quotation that spans several, or in the sentence before."""
     quote = next(((s, e) for s, e in quotes if s <= t.idx < e), None)
     if quote is not None:
-        for other in t.doc.sents:
+        for other in doc_index(t.doc).sents:
             if other != sent and other.start_char < quote[1] + 3 and other.end_char > quote[0]:
                 for r in other:
                     if _lemma(r) in lex.reporting_verbs and r.pos_ == "VERB" and not _in_quote(r, quotes):
@@ -407,8 +428,9 @@ def _speaker(t: Token, sent: Span, quotes: list[tuple[int, int]], lex: Lexicon) 
 def _previous_sentence(sent: Span) -> Span | None:
     if sent.start == 0:
         return None
-    prev = sent.doc[sent.start - 1].sent
-    return None if "\n" in sent.doc.text[prev.end_char:sent.start_char] else prev
+    idx = doc_index(sent.doc)
+    prev = idx.sents[idx.sent_of_token[sent.start - 1]]
+    return None if "\n" in idx.text[prev.end_char:sent.start_char] else prev
 
 
 def _date_for(t: Token, sent: Span) -> Span | None:

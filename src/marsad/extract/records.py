@@ -12,7 +12,7 @@ from spacy.tokens import Doc, Span
 
 from ..models import Actor, Article, Condition, Event, Evidence, Modality, Quantity
 from ..resolve.registry import Registry, load_registry
-from .events import Mention
+from .events import Mention, doc_index
 
 # --------------------------------------------------------------------------------------------- actors
 
@@ -192,7 +192,7 @@ def contexts(sent: Span) -> list[str]:
 # ------------------------------------------------------------------------------------------- assembly
 
 def _trimmed(sent: Span) -> Evidence:
-    text = sent.doc.text
+    text = doc_index(sent.doc).text
     s, e = sent.start_char, sent.end_char
     while s < e and text[s].isspace():
         s += 1
@@ -242,9 +242,9 @@ def doc_to_events(article: Article, doc: Doc) -> list[Event]:
     not what it mentions), then events with an identified actor."""
     reg = load_registry()
     mentions = doc._.event_mentions or []
-    sent_index = {s.start: i for i, s in enumerate(doc.sents)}
+    sent_of = doc_index(doc).sent_of_token
     events = [to_event(article, m, reg) for m in mentions]
     order = sorted(range(len(events)), key=lambda i: (
-        sent_index.get(mentions[i].sent.start, 0), len(list(mentions[i].trigger.ancestors)),
+        sent_of[mentions[i].trigger.i], len(list(mentions[i].trigger.ancestors)),
         events[i].actor is None, mentions[i].trigger.i))
     return [events[i] for i in order]
