@@ -444,6 +444,16 @@ def _date_for(t: Token, sent: Span) -> Span | None:
     return min(pool, key=lambda d: abs(d.root.i - t.i))
 
 
+def _refers_back(t: Token) -> bool:
+    """An event word without parties that only points at something told already: a bare verb ('intercepted
+    drones'), or a definite / possessed noun ('this mobilization', 'the attack'); 'a peaceful protest' and
+    'missiles struck a facility' report events."""
+    if t.pos_ in ("VERB", "AUX"):
+        return not any(c.dep_ in _SUBJ + _PASSIVE_SUBJ + ("dobj", "agent") for c in t.children)
+    return any((c.dep_ == "det" and c.lower_ in ("the", "this", "that", "these", "those")) or c.dep_ == "poss"
+               for c in t.children) or not any(c.dep_ == "det" for c in t.children) and t.tag_ != "NNS"
+
+
 def _is_warning(v: Token, lex: Lexicon, quotes: list[tuple[int, int]]) -> bool:
     """'If America intervenes, we WILL ACT'; 'any conflict WOULD ENCOMPASS all US bases if ...', said by
     someone (in a quote or under a reporting verb): a conditional threat."""
@@ -543,8 +553,7 @@ def code_sentence(sent: Span, lex: Lexicon, quotes: list[tuple[int, int]] | None
             m.recipient = m.recipient or inner.recipient
             m.actor = m.actor or (inner.actor if e.get("readiness") else None)
         m.mode = _mode(m, e, lex)
-        if m.actor is None and m.recipient is None and not e.get("readiness") and (
-                t.pos_ in ("NOUN", "PROPN") or not any(c.dep_ in _PASSIVE_SUBJ + ("agent",) for c in t.children)):
+        if m.actor is None and m.recipient is None and not e.get("readiness") and _refers_back(t):
             return None  # "This mobilization occurs", "intercepted drones": it refers back, reports nothing new
         subj = _actor_token(t, lex)
         if etype in _SPEECH and subj is not None and m.actor is None and subj.pos_ in ("NOUN", "PROPN"):
