@@ -123,3 +123,19 @@ def test_quantities_are_read_with_units_and_approximation(sample):
 
 def test_text_without_events_gives_none():
     assert _one("The weather in Basra was hot and the markets were busy.") == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Gunmen attacked a village, killing 6 civilians.", 6), ("The attack caused 2 fatalities.", 2),
+    ("Two soldiers were killed by militants.", 2), ("Militants killed an officer and a soldier near Kirkuk.", 2),
+    ("Police shot and killed a man in Nakuru.", 1), ("Gunmen shot dead 14 villagers.", 14),
+    ("A gun battle left three soldiers and seven insurgents dead.", 10), ("No fatalities were reported.", 0),
+    ("Protesters clashed with police.", None), ("Unidentified gunmen killed civilians in the village.", None),
+    ("Three people died in the shelling.", 3),
+])
+def test_fatalities_are_counted_from_the_parse(text, expected):
+    from marsad.extract.records import fatalities
+    from marsad.nlp import load_pipeline
+
+    doc = load_pipeline(get_settings().spacy_model)(text)
+    assert fatalities(doc[:]) == expected

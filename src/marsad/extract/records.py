@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from importlib import resources
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from ..models import Actor, Article, Condition, Event, Evidence, Modality, Quantity
 from ..resolve.registry import Registry, load_registry
@@ -149,18 +149,56 @@ def quantities(sent: Span) -> list[Quantity]:
     return out
 
 
-_KILLED = re.compile(r"\b(kill(?:ed|ing)|dead|died|deaths?|fatalit(?:y|ies)|lives)\b", re.I)
+_KILL_VERBS = {"kill", "murder", "execute", "assassinate", "behead", "lynch", "massacre", "slaughter"}
+_NONE_RE = re.compile(r"\bno (?:one was killed|deaths|fatalit(?:y|ies)|casualties|one died)\b|"
+                      r"\bwithout (?:causing )?(?:any )?casualties\b", re.I)
 
 
-def fatalities(sent: Span, qs: list[Quantity]) -> int | None:
-    """Deaths the sentence reports: 'killing 6 civilians', '2 fatalities'. None when it reports none."""
-    if not _KILLED.search(sent.text):
-        return None
-    for q in qs:
-        i = sent.text.find(q.text)
-        window = sent.text[max(0, i - 30): i + len(q.text) + 30]
-        if _KILLED.search(window) and not q.approx:
-            return int(q.value)
+def _count(noun: Token) -> int | None:
+    """How many people a noun phrase counts, its conjuncts included: 'two soldiers and a civilian' -> 3.
+    None when it cannot be told ('civilians', 'dozens of people')."""
+    total = 0
+    for head in [noun, *noun.conjuncts]:
+        nums = [c for c in head.children if c.dep_ in ("nummod", "quantmod") or (c.dep_ == "det" and c.like_num)]
+        if nums:
+            parsed = parse_number(nums[0].text)
+            if parsed is None or parsed[1]:
+                return None
+            total += int(parsed[0])
+        elif head.tag_ in ("NN", "NNP") or any(c.lower_ in ("a", "an", "one") for c in head.children):
+            total += 1  # "killed a civilian", "killed the driver", "killed Ahmed Ali"
+        else:
+            return None
+    return total
+
+
+def fatalities(sent: Span) -> int | None:
+    """Deaths a sentence reports, read from the parse: 'killing 6 civilians', 'two soldiers were killed',
+    'shot dead a farmer', '2 fatalities', 'no fatalities were reported' (0). None when it says nothing."""
+    if _NONE_RE.search(sent.text):
+        return 0
+    for tok in sent:
+        lem = tok.lemma_.lower()
+        victim = None
+        shot_dead = lem == "shoot" and any(x.lower_ == "dead" for c in tok.children for x in (c, *c.children))
+        if lem in _KILL_VERBS or shot_dead:
+            victim = next((c for c in tok.children if c.dep_ in ("dobj", "nsubjpass")), None)
+        elif lem in ("die", "dead") and tok.pos_ in ("VERB", "ADJ"):
+            victim = next((c for c in tok.children if c.dep_ in ("nsubj", "dobj")), None)
+            if victim is None and tok.dep_ in ("oprd", "acomp", "amod", "xcomp", "ccomp") and tok.head.pos_ == "VERB":
+                victim = next((c for c in tok.head.children if c.dep_ == "dobj"), None)  # "left three DEAD"
+        elif lem in ("fatality", "death") and tok.pos_ == "NOUN":
+            victim = tok
+            nums = [c for c in tok.children if c.dep_ == "nummod"]
+            if nums and (parsed := parse_number(nums[0].text)) and not parsed[1]:
+                return int(parsed[0])
+            continue
+        if victim is not None and victim.pos_ in ("NOUN", "PROPN", "NUM"):
+            if victim.pos_ == "NUM" and (parsed := parse_number(victim.text)) and not parsed[1]:
+                return int(parsed[0])
+            n = _count(victim)
+            if n is not None:
+                return n
     return None
 
 
@@ -229,7 +267,7 @@ def to_event(article: Article, m: Mention, reg: Registry) -> Event:
         recipient=resolve_actor(m.recipient, reg), location=None,
         date=resolved[0].isoformat() if resolved else None, date_precision=resolved[1] if resolved else None,
         date_text=m.date.text if resolved else None,
-        fatalities=fatalities(sent, qs) if m.event_type == "ASSAULT" else None, quantities=qs,
+        fatalities=fatalities(sent) if m.event_type == "ASSAULT" else None, quantities=qs,
         evidence=_trimmed(sent), speaker=resolve_actor(m.speaker, reg),
         modality=Modality(negated=m.negated, hypothetical=m.hypothetical, hedged=m.hedged, condition=condition),
         confidence=_confidence(m),
