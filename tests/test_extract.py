@@ -139,3 +139,12 @@ def test_fatalities_are_counted_from_the_parse(text, expected):
 
     doc = load_pipeline(get_settings().spacy_model)(text)
     assert fatalities(doc[:]) == expected
+
+
+def test_a_fact_stated_twice_is_one_event_with_the_better_evidence():
+    events = _one("Kataib Hezbollah threatened the United States on Sunday. Later, Kataib Hezbollah again "
+                  "threatened the United States, according to reports.", published=date(2025, 6, 16))
+    threats = [e for e in events if e["event_type"] == "THREATEN"]
+    assert len(threats) == 1 and threats[0]["date"] == "2025-06-15"
+    other = _one("Kataib Hezbollah threatened the United States. Hamas threatened the United States.")
+    assert len([e for e in other if e["event_type"] == "THREATEN"]) == 2

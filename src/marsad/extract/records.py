@@ -285,4 +285,29 @@ def doc_to_events(article: Article, doc: Doc) -> list[Event]:
     order = sorted(range(len(events)), key=lambda i: (
         sent_of[mentions[i].trigger.i], len(list(mentions[i].trigger.ancestors)),
         events[i].actor is None, mentions[i].trigger.i))
-    return [events[i] for i in order]
+    return merge_restatements([events[i] for i in order])
+
+
+def _party_key(a: Actor | None) -> str | None:
+    return None if a is None else a.id or a.name.casefold()
+
+
+def merge_restatements(events: list[Event]) -> list[Event]:
+    """One event per fact: a later event with the same type, mode, actor and recipient (both known), told by
+    the same voice (speaker) and with no conflicting date restates an earlier one. The better-evidenced of
+    the two (higher confidence, then the dated one) stands at the earlier one's place."""
+
+    def key(e: Event) -> tuple:
+        return (e.event_type, e.mode, _party_key(e.actor), _party_key(e.recipient), _party_key(e.speaker),
+                e.modality.negated)
+
+    out: list[Event] = []
+    for ev in events:
+        k = key(ev)
+        twin = next((i for i, o in enumerate(out) if None not in k[2:4] and key(o) == k
+                     and (o.date is None or ev.date is None or o.date == ev.date)), None)
+        if twin is None:
+            out.append(ev)
+        elif (ev.confidence, ev.date is not None) > (out[twin].confidence, out[twin].date is not None):
+            out[twin] = ev
+    return out
