@@ -148,3 +148,35 @@ def test_a_fact_stated_twice_is_one_event_with_the_better_evidence():
     assert len(threats) == 1 and threats[0]["date"] == "2025-06-15"
     other = _one("Kataib Hezbollah threatened the United States. Hamas threatened the United States.")
     assert len([e for e in other if e["event_type"] == "THREATEN"]) == 2
+
+
+@pytest.mark.parametrize("text, event_type, actor, recipient", [
+    ("Kataib Hezbollah threatened to launch attacks on US military bases.", "THREATEN", "Kataib Hezbollah", "USA"),
+    ("Residents of Al-Midhatiya staged a demonstration on Friday.", "PROTEST", "Residents of Al-Midhatiya", None),
+    ("Iraq on Saturday held the United States responsible for safeguarding its airspace.", "ACCUSE", "IRQ", "USA"),
+    ("Prime Minister Mohammed Shia al-Sudani expressed readiness to provide assistance to Iran.", "AGREE",
+     "Mohammed Shia al-Sudani", "IRN"),
+    ("The United States implemented new sanctions targeting Iran's oil exports.", "SANCTION", "USA", "IRN"),
+    ("Baghdad urged the United States to prevent further breaches.", "REQUEST", "IRQ", "USA"),
+    ("Protesters denounced Israeli strikes on Iran.", "ACCUSE", "Protesters", "ISR"),
+])
+def test_named_constructions(text, event_type, actor, recipient):
+    ev = _find(_one(text), event_type, text[:25])
+
+    assert (ev["actor"] or {}).get("country") == actor or (ev["actor"] or {}).get("name") == actor, ev["actor"]
+    if recipient is None:
+        assert ev["recipient"] is None
+    else:
+        assert ev["recipient"]["country"] == recipient, ev["recipient"]
+
+
+def test_coordinated_actors_give_one_event_each():
+    events = _one("Iran-aligned groups including Kataeb Hezbollah and Harakat al-Nujaba have established "
+                  "recruitment stations across Iraq.")
+    actors = {e["actor"]["id"] for e in events if e["event_type"] == "MOBILIZE"}
+    assert actors == {"kataib-hezbollah", "harakat-al-nujaba"}
+
+
+def test_a_drone_intercepted_has_no_guessed_attacker():
+    ev = _find(_one("An explosive drone was intercepted on Friday at Ain al-Asad airbase."), "ASSAULT", "drone")
+    assert ev["actor"] is None and ev["mode"] == "drone"

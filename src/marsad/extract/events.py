@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 
@@ -14,7 +14,7 @@ ACTOR_LABELS = {"PERSON", "ORG", "GPE", "NORP"}
 _SUBJ = ("nsubj", "csubj")
 _PASSIVE_SUBJ = ("nsubjpass", "csubjpass")
 # complement relations through which a trigger "contains" another (threatened TO LAUNCH ATTACKS ON ...)
-_COMPLEMENT = ("xcomp", "ccomp", "dobj", "prep", "pobj", "pcomp", "acl", "advcl", "acomp", "oprd")
+_COMPLEMENT = ("xcomp", "ccomp", "dobj", "dative", "prep", "pobj", "pcomp", "acl", "advcl", "acomp", "oprd")
 _RECIPIENT_PREPS = {
     "default": ("on", "against", "at", "to", "toward", "towards", "upon", "targeting", "inside", "into"),
     "CONSULT": ("with",), "COOPERATE": ("with",), "SUPPORT": ("to", "with", "for"),
@@ -151,8 +151,9 @@ def _verb_fits(t: Token, e: dict, lex: Lexicon) -> bool:
         return False
     if "obj" in e and not _has_child(t, ("dobj", "nsubjpass"), e["obj"]):
         return False
-    if "complement" in e and not any(  # "held the United States RESPONSIBLE"
-            c.dep_ in ("oprd", "acomp", "xcomp", "ccomp", "advcl") and c.lower_ in e["complement"] for c in t.children):
+    if "complement" in e and not any(  # "held the United States RESPONSIBLE" (parsed as either)
+            x.lower_ in e["complement"] and (x.head is t or x.head.dep_ == "dobj")
+            for c in t.children for x in (c, *c.children)):
         return False
     if _lemma(t) in lex.light_verbs and any(  # "pledged full SOLIDARITY": the noun says what the act is
             c.dep_ == "dobj" and _lemma(c) in lex.nouns and lex.nouns[_lemma(c)]["type"] != e["type"]
@@ -179,7 +180,7 @@ def _is_readiness(t: Token, lex: Lexicon) -> bool:
 
 def _complement_tokens(t: Token, with_clauses: bool) -> list[Token]:
     """Tokens under `t` reached through complement relations, breadth first (nearest first)."""
-    allowed = _COMPLEMENT if with_clauses else ("dobj", "prep", "pobj", "pcomp", "acl", "attr")
+    allowed = _COMPLEMENT if with_clauses else ("dobj", "dative", "prep", "pobj", "pcomp", "acl", "attr")
     out, frontier = [], [c for c in t.children if c.dep_ in allowed]
     while frontier:
         out.extend(frontier)
@@ -552,6 +553,10 @@ def code_sentence(sent: Span, lex: Lexicon, quotes: list[tuple[int, int]] | None
                 m.recipient = inner.actor  # "denounced ISRAELI strikes on Iran"
             m.recipient = m.recipient or inner.recipient
             m.actor = m.actor or (inner.actor if e.get("readiness") else None)
+        elif e.get("readiness") and m.recipient is None:  # "readiness to provide assistance TO IRAN"
+            m.recipient = next((span for x in _complement_tokens(t, with_clauses=True)
+                                if x.dep_ == "pobj" and x.head.lower_ in ("to", "with", "against", "on")
+                                and (span := mention_span(x, lex)) is not None), None)
         m.mode = _mode(m, e, lex)
         if m.actor is None and m.recipient is None and not e.get("readiness") and _refers_back(t):
             return None  # "This mobilization occurs", "intercepted drones": it refers back, reports nothing new
@@ -593,7 +598,17 @@ def code_sentence(sent: Span, lex: Lexicon, quotes: list[tuple[int, int]] | None
                 m.actor, m.actor_is_speaker_group = m.speaker, m.actor.root.lower_ in ("we", "us")
             m.date = _date_for(t, sent)
             out.append(m)
+            out.extend(_coordinated(m, lex))
     return _dedupe(out)
+
+
+def _coordinated(m: Mention, lex: Lexicon) -> list[Mention]:
+    """'Kataeb Hezbollah and Harakat al-Nujaba have established ...': one event per coordinated actor
+    (PLOVER: separate records when the actors differ)."""
+    if m.actor is None or m.actor.root.pos_ == "PRON":
+        return []
+    others = [mention_span(c, lex, via="none") for c in m.actor.root.conjuncts if c.i > m.actor.root.i]
+    return [replace(m, actor=span) for span in others if span is not None]
 
 
 _THREAT_MODE = {"ASSAULT": "violence", "SANCTION": "relations", "COERCE": "restrict", "PROTEST": None}

@@ -229,7 +229,8 @@ def contexts(sent: Span) -> list[str]:
 
 # ------------------------------------------------------------------------------------------- assembly
 
-def _trimmed(sent: Span) -> Evidence:
+def evidence_of(sent: Span) -> Evidence:
+    """The sentence as evidence: its text without surrounding white space, and the offsets of that text."""
     text = doc_index(sent.doc).text
     s, e = sent.start_char, sent.end_char
     while s < e and text[s].isspace():
@@ -240,7 +241,8 @@ def _trimmed(sent: Span) -> Evidence:
 
 
 def event_id(article: Article, m: Mention) -> str:
-    key = f"{article.id}\x1f{article.content_hash}\x1f{m.trigger.idx}\x1f{m.event_type}"
+    actor_at = m.actor.start_char if m.actor is not None else -1  # coordinated actors share a trigger
+    key = f"{article.id}\x1f{article.content_hash}\x1f{m.trigger.idx}\x1f{m.event_type}\x1f{actor_at}"
     return "ev_" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
@@ -268,7 +270,7 @@ def to_event(article: Article, m: Mention, reg: Registry) -> Event:
         date=resolved[0].isoformat() if resolved else None, date_precision=resolved[1] if resolved else None,
         date_text=m.date.text if resolved else None,
         fatalities=fatalities(sent) if m.event_type == "ASSAULT" else None, quantities=qs,
-        evidence=_trimmed(sent), speaker=resolve_actor(m.speaker, reg),
+        evidence=evidence_of(sent), speaker=resolve_actor(m.speaker, reg),
         modality=Modality(negated=m.negated, hypothetical=m.hypothetical, hedged=m.hedged, condition=condition),
         confidence=_confidence(m),
     )
