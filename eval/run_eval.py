@@ -1,7 +1,8 @@
 """`make eval`: the shared acceptance scorers and marsad's own evaluations, against pinned floors.
 
-Runs ../shared/eval/contract_check.py and score_events.py (seeds gold) on this checkout's `marsad`, and
-eval/plover_gsr.py. Floors live in eval/floors.json. A data set that is not beside the checkout is skipped,
+Runs ../shared/eval/contract_check.py and score_events.py (seeds gold) on this checkout's `marsad`,
+eval/plover_gsr.py, and eval/acled_eval.py (the ACLED classifier on held-out countries, news and seeds
+sentences). Floors live in eval/floors.json. A data set that is not beside the checkout is skipped,
 saying so. Exit status 1 when any metric is below its floor (the quality gate).
 """
 from __future__ import annotations
@@ -30,6 +31,7 @@ def runs() -> list[tuple[str, list[str], Path]]:
         ("contract", [py, str(SHARED / "eval/contract_check.py"), "--marsad", MARSAD], SHARED / "seeds"),
         ("seeds_events", [py, str(SHARED / "eval/score_events.py"), "--marsad", MARSAD], SHARED / "gold"),
         ("plover_gsr", [py, str(HERE / "plover_gsr.py")], SHARED / "data/plover/PLOVER_GSR_CAMEO.txt"),
+        ("acled_heldout", [py, str(HERE / "acled_eval.py")], SHARED / "data/acled/acled_train.csv.gz"),
     ]
 
 

@@ -81,7 +81,8 @@ def test_hedged_passive_attack_leaves_the_unknown_attacker_null(sample):
     assert ev["actor"] is None and ev["mode"] == "drone"
     assert ev["modality"]["hedged"] is True
     assert ev["date"] == "2025-06-16"
-    assert ev["acled_sub_event_type"] == "Air/drone strike"
+    # ACLED codes an intercepted / downed drone as a disrupted weapon, not as a strike
+    assert (ev["acled_event_type"], ev["acled_sub_event_type"]) == ("Strategic developments", "Disrupted weapons use")
 
 
 def test_negation_and_main_event_first(sample):
@@ -180,3 +181,12 @@ def test_coordinated_actors_give_one_event_each():
 def test_a_drone_intercepted_has_no_guessed_attacker():
     ev = _find(_one("An explosive drone was intercepted on Friday at Ain al-Asad airbase."), "ASSAULT", "drone")
     assert ev["actor"] is None and ev["mode"] == "drone"
+
+
+def test_acled_codes_only_for_reports_of_force():
+    assert _one("Parliament will debate the budget next week, the speaker said.") == []
+    (ev,) = [e for e in _one("On 3 March 2023, militants clashed with the army near Kidal. 4 fatalities.")
+             if e["event_type"] == "ASSAULT"]
+    assert (ev["acled_event_type"], ev["acled_sub_event_type"]) == ("Battles", "Armed clash")
+    statement = _one("The foreign ministry condemned the decision and called for calm.")
+    assert statement and all(e["acled_event_type"] is None for e in statement)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import Settings, get_settings
-from .errors import MarsadError, NotImplementedYet, Rejection
+from .errors import InputError, MarsadError, NotImplementedYet, Rejection
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REJECTED = 0, 1, 2, 3
 
@@ -49,7 +49,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("classify", help="ACLED event type of each text (JSONL {id,text} in)")
     p.add_argument("--taxonomy", choices=["acled"], required=True)
-    p.add_argument("input", nargs="?", default="-", metavar="INPUT")
+    p.add_argument("input", nargs="?", default="-", metavar="INPUT",
+                   help="JSONL file, or - / nothing for stdin")
+
+    p = sub.add_parser("train", help="train the ACLED classifier on ACLED notes (needs the 'train' extra)")
+    p.add_argument("taxonomy", choices=["acled"])
+    p.add_argument("--data", required=True, metavar="FILE", help="ACLED export, .csv or .csv.gz, with notes")
+    p.add_argument("--out", metavar="DIR", help="where to write the model (default: the package's model dir)")
+    held = p.add_mutually_exclusive_group()
+    held.add_argument("--heldout", type=int, metavar="N",
+                      help="hold out N countries drawn with --seed (0: none) instead of the documented set")
+    held.add_argument("--heldout-countries", nargs="+", metavar="COUNTRY", help="the countries to hold out")
+    p.add_argument("--dev-countries", nargs="*", metavar="COUNTRY",
+                   help="development countries (default: the documented set; none: no dev split)")
+    p.add_argument("--seed", type=int, default=0)
 
     p = sub.add_parser("geoparse", help="resolve every place name of each text (JSONL {id,text} in)")
     p.add_argument("input", nargs="?", default="-", metavar="INPUT")
@@ -205,12 +218,101 @@ def cmd_info(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _classify_record(name: str, n: int, raw: bytes) -> tuple[object, str] | Rejection | None:
+    """(id, text) of one JSONL line, a Rejection, or None for a blank line."""
+    where = f"{name}:{n}"
+    try:
+        line = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return Rejection(where, "E107", f"not valid UTF-8 at byte {exc.start}")
+    if not line.strip():
+        return None
+    try:
+        rec = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return Rejection(where, "E104", f"invalid JSON: {exc.msg} at column {exc.colno}")
+    if not isinstance(rec, dict):
+        return Rejection(where, "E105", "a JSONL record must be a JSON object")
+    rid, text = rec.get("id"), rec.get("text")
+    if not isinstance(rid, (str, int)) or isinstance(rid, bool) or str(rid).strip() == "":
+        return Rejection(where, "E105", "record lacks a non-empty 'id' (string)")
+    if not isinstance(text, str):
+        return Rejection(where, "E105", "record lacks 'text' (string)")
+    if not text.strip():
+        return Rejection(where, "E103", "record text is empty")
+    return rid, text
+
+
+def cmd_classify(args: argparse.Namespace, settings: Settings) -> int:
+    from .classify.acled import classify
+
+    rejected, batch = 0, []
+
+    def flush() -> None:
+        for (rid, _), p in zip(batch, classify([t for _, t in batch])):
+            rec = {"id": rid, "event_type": p.event_type, "sub_event_type": p.sub_event_type,
+                   "score": round(p.score, 4)}
+            sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        batch.clear()
+
+    if args.input == "-":
+        name, fh = "<stdin>", sys.stdin.buffer
+    else:
+        try:
+            name, fh = args.input, open(args.input, "rb")
+        except OSError as exc:
+            _reject(Rejection(args.input, "E101", f"cannot read: {exc.strerror or exc}"))
+            return EXIT_REJECTED
+    try:
+        for n, raw in enumerate(fh, 1):
+            item = _classify_record(name, n, raw)
+            if isinstance(item, Rejection):
+                rejected += 1
+                flush()          # keep stdout and stderr in input order
+                _reject(item)
+            elif item is not None:
+                batch.append(item)
+                if len(batch) >= 256:
+                    flush()
+        flush()
+    finally:
+        if fh is not sys.stdin.buffer:
+            fh.close()
+    return EXIT_REJECTED if rejected else EXIT_OK
+
+
+def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        raise MarsadError("training needs scikit-learn: pip install 'marsad[train]'", code="E402") from None
+    from .classify import train as tr
+
+    if not Path(args.data).is_file():
+        raise InputError(f"{args.data}: no such file")
+    dev = tr.DEV_COUNTRIES if args.dev_countries is None else tuple(args.dev_countries)
+    if args.heldout_countries:
+        heldout = tuple(args.heldout_countries)
+    elif args.heldout is not None:
+        heldout = tr.pick_countries(tr.read_rows(args.data), args.heldout, args.seed, exclude=dev)
+    else:
+        heldout = tr.HELDOUT_COUNTRIES
+    try:
+        result = tr.train(args.data, args.out, heldout_countries=heldout, dev_countries=dev, seed=args.seed)
+    except (ValueError, OSError) as exc:
+        raise MarsadError(f"training failed: {exc}") from None
+    print(json.dumps(result, indent=1, ensure_ascii=False))
+    return EXIT_OK
+
+
 def cmd_not_yet(args: argparse.Namespace, settings: Settings) -> int:
     raise NotImplementedYet(f"'marsad {args.command}' is not implemented yet")
 
 
 COMMANDS = {"extract": cmd_extract, "ingest": cmd_ingest, "serve": cmd_serve, "demo": cmd_demo,
-            "export": cmd_export, "info": cmd_info, "classify": cmd_not_yet, "geoparse": cmd_not_yet}
+            "export": cmd_export, "info": cmd_info, "classify": cmd_classify, "train": cmd_train,
+            "geoparse": cmd_not_yet}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,7 @@ CATALOGUE: dict[str, str] = {
     "E201": "article could not be processed",
     "E301": "database error",
     "E401": "not implemented yet",
+    "E402": "an optional dependency is missing (install the extra the message names)",
     "E501": "cannot listen on the requested address",
 }
 

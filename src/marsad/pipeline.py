@@ -9,6 +9,7 @@ from tqdm import tqdm
 
 from .config import Settings
 from .errors import Rejection
+from .extract.acled_codes import assign_acled
 from .extract.records import doc_to_events
 from .models import Article, Event
 from .nlp import load_pipeline
@@ -42,16 +43,20 @@ def _run_batch(nlp, batch, bar) -> Iterator[tuple[Article, list[Event]] | Reject
     except Exception:  # noqa: BLE001  (one bad article must not sink the batch: redo them one by one)
         log.debug("batch failed; retrying one article at a time", exc_info=True)
         docs = {}
+    done: list[tuple[Article, object, list[Event]] | Rejection] = []
     for item in batch:
         if isinstance(item, Rejection):
-            yield item
+            done.append(item)
             continue
         try:
             doc = docs.get(id(item)) or nlp(item.text)
-            yield item, doc_to_events(item, doc)
+            done.append((item, doc, doc_to_events(item, doc)))
         except Exception as exc:  # noqa: BLE001
             log.debug("article %s failed", item.id, exc_info=True)
-            yield Rejection(item.id, "E201", f"article could not be processed: {type(exc).__name__}: {exc}")
+            done.append(Rejection(item.id, "E201", f"article could not be processed: {type(exc).__name__}: {exc}"))
+    coded = iter(assign_acled([d for d in done if not isinstance(d, Rejection)]))
+    for d in done:
+        yield d if isinstance(d, Rejection) else (d[0], next(coded))
         bar.update(1)
 
 

@@ -7,7 +7,6 @@ Scores: softmax of the linear decision values divided by a temperature fitted on
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,42 +32,47 @@ class Block:
     def __post_init__(self) -> None:
         self.index = {t: i for i, t in enumerate(self.terms)}
 
-    def vector(self, grams: list[str]) -> tuple[list[int], list[float]]:
-        """Column indices and l2-normalised sublinear tf-idf values of one text's grams."""
-        index, idf = self.index, self.idf
-        cols, vals = [], []
-        for g, n in Counter(grams).items():
-            j = index.get(g)
-            if j is not None:
-                cols.append(j)
-                vals.append((1.0 + math.log(n)) * idf[j])
-        norm = math.sqrt(sum(v * v for v in vals)) or 1.0
-        return cols, [v / norm for v in vals]
-
 
 @dataclass
 class LinearTextModel:
     classes: list[str]
     blocks: list[Block]
-    coef: np.ndarray          # (n_features, n_classes) float32; rows: blocks' columns one after another
+    coef: np.ndarray          # (n_features, n_classes) float32; rows: blocks' columns one after another.
+                              # Saved as int8 with a per-class scale.
     intercept: np.ndarray     # (n_classes,)
     temperature: float = 1.0
     meta: dict = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self._idf = np.concatenate([b.idf for b in self.blocks]).astype(np.float32)
+        self._offsets = np.cumsum([0] + [len(b.terms) for b in self.blocks])[:-1].tolist()
+
     def features(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """CSR-style (indptr, cols, vals) of the texts' feature vectors."""
+        """CSR-style (indptr, cols, vals) of the texts' feature vectors: per block, sublinear tf * idf,
+        l2-normalised (as TfidfVectorizer(sublinear_tf=True) does), blocks side by side."""
         tags = bool(self.meta.get("tags", False))
-        indptr, cols, vals = [0], [], []
+        analyzers = [(BLOCKS[b.name], b.index.get, off) for b, off in zip(self.blocks, self._offsets)]
+        cols: list[int] = []
+        counts: list[int] = []
+        seg = [0]                                            # one segment per (text, block)
         for text in texts:
             prepared = prepare(text, tags)
-            offset = 0
-            for b in self.blocks:
-                c, v = b.vector(BLOCKS[b.name](prepared))
-                cols.extend(j + offset for j in c)
-                vals.extend(v)
-                offset += len(b.terms)
-            indptr.append(len(cols))
-        return np.asarray(indptr), np.asarray(cols, dtype=np.int64), np.asarray(vals, dtype=np.float32)
+            for analyzer, get, off in analyzers:
+                for g, n in Counter(analyzer(prepared)).items():
+                    j = get(g)
+                    if j is not None:
+                        cols.append(j + off)
+                        counts.append(n)
+                seg.append(len(cols))
+        col = np.asarray(cols, dtype=np.int64)
+        val = (1.0 + np.log(np.asarray(counts, dtype=np.float32))) * self._idf[col]
+        seg_arr = np.asarray(seg)
+        sq = np.zeros(len(seg) - 1, dtype=np.float32)
+        _segment_sum(sq, val * val, seg_arr)
+        norms = np.sqrt(sq)
+        norms[norms == 0] = 1.0
+        val /= np.repeat(norms, np.diff(seg_arr))
+        return seg_arr[::len(self.blocks)], col, val
 
     def decision(self, texts: Sequence[str], chunk: int = 512) -> np.ndarray:
         """Linear decision values, shape (len(texts), n_classes)."""
@@ -78,9 +82,7 @@ class LinearTextModel:
             indptr, cols, vals = self.features(part)
             scores = np.zeros((len(part), len(self.classes)), dtype=np.float32)
             if len(cols):
-                contrib = self.coef[cols].astype(np.float32) * vals[:, None]
-                rows = np.repeat(np.arange(len(part)), np.diff(indptr))
-                np.add.at(scores, rows, contrib) if False else _segment_sum(scores, contrib, indptr)
+                _segment_sum(scores, self.coef[cols] * vals[:, None], indptr)
             out[s:s + len(part)] = scores + self.intercept
         return out
 
@@ -89,7 +91,8 @@ class LinearTextModel:
         return softmax(self.decision(texts) / self.temperature)
 
     def save(self, path: Path) -> None:
-        arrays = {"coef": self.coef.astype(np.float16), "intercept": self.intercept.astype(np.float32)}
+        q, scale = quantize(self.coef)
+        arrays = {"coef_int8": q, "coef_scale": scale, "intercept": self.intercept.astype(np.float32)}
         for b in self.blocks:
             arrays[f"{b.name}_terms"] = np.frombuffer("\n".join(b.terms).encode("utf-8"), dtype=np.uint8)
             arrays[f"{b.name}_idf"] = b.idf.astype(np.float32)
@@ -108,9 +111,23 @@ class LinearTextModel:
                 raise ValueError(f"{path}: not a {FORMAT} model")
             blocks = [Block(name, z[f"{name}_terms"].tobytes().decode("utf-8").split("\n"),
                             z[f"{name}_idf"].astype(np.float32)) for name in header["blocks"]]
-            return cls(classes=header["classes"], blocks=blocks, coef=z["coef"].astype(np.float32),
+            coef = z["coef_int8"].astype(np.float32) * z["coef_scale"]
+            return cls(classes=header["classes"], blocks=blocks, coef=coef,
                        intercept=z["intercept"].astype(np.float32), temperature=float(header["temperature"]),
                        meta=header.get("meta", {}))
+
+
+def quantize(coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """int8 coefficients and their per-class scale (coef ~= int8 * scale)."""
+    scale = (np.abs(coef).max(axis=0, keepdims=True) / 127.0).astype(np.float32)
+    scale[scale == 0] = 1.0
+    return np.round(coef / scale).astype(np.int8), scale
+
+
+def dequantize(coef: np.ndarray) -> np.ndarray:
+    """coef as the saved model will have it (rounded to int8 steps)."""
+    q, scale = quantize(coef)
+    return q.astype(np.float32) * scale
 
 
 def _segment_sum(out: np.ndarray, contrib: np.ndarray, indptr: np.ndarray) -> None:

@@ -9,7 +9,7 @@ import re
 
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
           r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
-# A leading date clause: "On 5 May 2023,", "Around 4 May 2020 (as reported),", "On Oct 11th,", "On or about ..."
+# A leading date clause: "On 5 May 2023,", "Around 4 May 2020 (as reported),", "On Oct 11th,", ...
 _LEAD_DATE = re.compile(
     r"^\s*(?:(?:on|around|as reported on|between|on or (?:about|around)|during the (?:week|weekend|month) of|"
     r"sometime (?:in|on|around)|in|by|from|overnight on|at least since|since)\s+)+"

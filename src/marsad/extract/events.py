@@ -41,6 +41,7 @@ class Lexicon:
     future_heads: frozenset[str]
     naming_verbs: frozenset[str]
     warning: dict
+    protest_words: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -57,6 +58,7 @@ def load_lexicon() -> Lexicon:
         cooperative=frozenset(d["cooperative_types"]), conflictual=frozenset(d["conflictual_types"]),
         future_heads=frozenset(d["future_heads"]), naming_verbs=frozenset(d["naming_verbs"]),
         warning={k: frozenset(v) for k, v in d["warning"].items() if not k.startswith("_")},
+        protest_words=frozenset(d["protest_words"]),
     )
 
 
