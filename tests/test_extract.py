@@ -190,3 +190,9 @@ def test_acled_codes_only_for_reports_of_force():
     assert (ev["acled_event_type"], ev["acled_sub_event_type"]) == ("Battles", "Armed clash")
     statement = _one("The foreign ministry condemned the decision and called for calm.")
     assert statement and all(e["acled_event_type"] is None for e in statement)
+
+
+def test_acled_code_agrees_with_the_coded_act():
+    (ev,) = [e for e in _one("Israeli jets struck a weapons depot near Damascus.") if e["event_type"] == "ASSAULT"]
+    assert ev["mode"] == "aerial"
+    assert ev["acled_sub_event_type"] in ("Air/drone strike", "Shelling/artillery/missile attack")

@@ -15,6 +15,8 @@ from importlib import resources
 
 from spacy.tokens import Doc
 
+from ..classify.acled import Prediction
+from ..classify.taxonomy import EVENT_OF
 from ..models import Article, Event, Modality
 from ..resolve.registry import load_registry
 from .events import doc_index, load_lexicon, mention_span, subject_of
@@ -23,12 +25,33 @@ from .records import evidence_of, resolve_actor
 ACLED_CODED = {"ASSAULT", "PROTEST", "COERCE", "MOBILIZE", "RETREAT", "AGREE"}
 WHOLE_REPORT_CHARS = 1500  # a report this short is classified whole for its main event
 FALLBACK_MIN_SCORE = 0.5
+TRUST_SCORE = 0.9  # above this the classifier decides alone (chosen on the news dev set)
+
+
 
 
 @lru_cache(maxsize=1)
 def _plover_of() -> dict[str, list]:
     raw = resources.files("marsad.data").joinpath("lexicons/plover_from_acled.json").read_text("utf-8")
     return {k: v for k, v in json.loads(raw).items() if not k.startswith("_")}
+
+
+@lru_cache(maxsize=1)
+def _compat() -> dict[str, list[str]]:
+    raw = resources.files("marsad.data").joinpath("lexicons/acled_compat.json").read_text("utf-8")
+    return {k: v for k, v in json.loads(raw).items() if not k.startswith("_")}
+
+
+def constrained(pred: Prediction, event: Event | None) -> tuple[str, str]:
+    """(event type, sub-event type): the classifier's most probable sub-event type among those compatible
+    with what the coder found ('Israeli jets struck ...' is an ASSAULT/aerial: an air strike, whatever the
+    words' statistics say)."""
+    table = _compat()
+    allowed = None if event is None else table.get(f"{event.event_type}/{event.mode}") or table.get(event.event_type)
+    if not allowed or pred.score >= TRUST_SCORE:
+        return pred.event_type, pred.sub_event_type
+    sub = max(allowed, key=lambda s: pred.probabilities.get(s, 0.0))
+    return EVENT_OF[sub], sub
 
 
 def _plausible(event_type: str, doc: Doc) -> bool:
@@ -81,6 +104,6 @@ def assign_acled(items: Sequence[tuple[Article, Doc, list[Event]]]) -> list[list
                 out[n] = [ev.model_copy(update={"acled_event_type": pred.event_type,
                                                 "acled_sub_event_type": pred.sub_event_type})]
             continue
-        out[n][i] = out[n][i].model_copy(update={"acled_event_type": pred.event_type,
-                                                 "acled_sub_event_type": pred.sub_event_type})
+        event_type, sub = constrained(pred, out[n][i])
+        out[n][i] = out[n][i].model_copy(update={"acled_event_type": event_type, "acled_sub_event_type": sub})
     return out
