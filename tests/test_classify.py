@@ -113,7 +113,8 @@ def test_cli_classify_bad_lines_rejected_rest_processed(tmp_path):
         r = run(args, f.read_text() if name == "<stdin>" else "")
         assert r.returncode == 3
         assert "Traceback" not in r.stderr
-        assert [json.loads(x)["id"] for x in r.stdout.splitlines()] == ["1", 6]
+        # ids come back as strings, as extract's article_id does
+        assert [json.loads(x)["id"] for x in r.stdout.splitlines()] == ["1", "6"]
         errs = [json.loads(x) for x in r.stderr.splitlines()]
         assert [(e["input"], e["error"]["code"]) for e in errs] == [
             (f"{name}:2", "E104"), (f"{name}:3", "E105"), (f"{name}:4", "E105"), (f"{name}:5", "E105")]

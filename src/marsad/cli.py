@@ -218,66 +218,38 @@ def cmd_info(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def _classify_record(name: str, n: int, raw: bytes) -> tuple[object, str] | Rejection | None:
-    """(id, text) of one JSONL line, a Rejection, or None for a blank line."""
-    where = f"{name}:{n}"
-    try:
-        line = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return Rejection(where, "E107", f"not valid UTF-8 at byte {exc.start}")
-    if not line.strip():
-        return None
-    try:
-        rec = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return Rejection(where, "E104", f"invalid JSON: {exc.msg} at column {exc.colno}")
-    if not isinstance(rec, dict):
-        return Rejection(where, "E105", "a JSONL record must be a JSON object")
-    rid, text = rec.get("id"), rec.get("text")
-    if not isinstance(rid, (str, int)) or isinstance(rid, bool) or str(rid).strip() == "":
-        return Rejection(where, "E105", "record lacks a non-empty 'id' (string)")
-    if not isinstance(text, str):
-        return Rejection(where, "E105", "record lacks 'text' (string)")
-    if not text.strip():
-        return Rejection(where, "E103", "record text is empty")
-    return rid, text
-
-
 def cmd_classify(args: argparse.Namespace, settings: Settings) -> int:
     from .classify.acled import classify
+    from .ingest.readers import read_jsonl
 
     rejected, batch = 0, []
 
     def flush() -> None:
-        for (rid, _), p in zip(batch, classify([t for _, t in batch])):
-            rec = {"id": rid, "event_type": p.event_type, "sub_event_type": p.sub_event_type,
+        for art, p in zip(batch, classify([a.text for a in batch])):
+            rec = {"id": art.id, "event_type": p.event_type, "sub_event_type": p.sub_event_type,
                    "score": round(p.score, 4)}
             sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
         sys.stdout.flush()
         batch.clear()
 
-    if args.input == "-":
-        name, fh = "<stdin>", sys.stdin.buffer
-    else:
-        try:
-            name, fh = args.input, open(args.input, "rb")
-        except OSError as exc:
-            _reject(Rejection(args.input, "E101", f"cannot read: {exc.strerror or exc}"))
-            return EXIT_REJECTED
     try:
-        for n, raw in enumerate(fh, 1):
-            item = _classify_record(name, n, raw)
+        fh = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8-sig", errors="replace")
+    except OSError as exc:
+        _reject(Rejection(args.input, "E101", f"cannot read: {exc.strerror or exc}"))
+        return EXIT_REJECTED
+    try:
+        for item in read_jsonl(fh, "<stdin>" if args.input == "-" else args.input, {}):
             if isinstance(item, Rejection):
                 rejected += 1
-                flush()          # keep stdout and stderr in input order
+                flush()  # keep stdout and stderr in input order
                 _reject(item)
-            elif item is not None:
+            else:
                 batch.append(item)
                 if len(batch) >= 256:
                     flush()
         flush()
     finally:
-        if fh is not sys.stdin.buffer:
+        if fh is not sys.stdin:
             fh.close()
     return EXIT_REJECTED if rejected else EXIT_OK
 
