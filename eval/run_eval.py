@@ -32,6 +32,7 @@ def runs() -> list[tuple[str, list[str], Path]]:
         ("seeds_events", [py, str(SHARED / "eval/score_events.py"), "--marsad", MARSAD], SHARED / "gold"),
         ("plover_gsr", [py, str(HERE / "plover_gsr.py")], SHARED / "data/plover/PLOVER_GSR_CAMEO.txt"),
         ("acled_heldout", [py, str(HERE / "acled_eval.py")], SHARED / "data/acled/acled_train.csv.gz"),
+        ("news_plover_dev", [py, str(HERE / "news_plover.py")], HERE / "data/news_acled_dev.jsonl"),
     ]
 
 
