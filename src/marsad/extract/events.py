@@ -221,7 +221,7 @@ def mention_span(t: Token | None, lex: Lexicon, via: str = "all") -> Span | None
         return None
     doc = t.doc
     if t.tag_ == "WP" and t.lower_ == "what":  # "condemning what it called a blatant AGGRESSION"
-        called = [g for c in t.head.children if c.dep_ in ("oprd", "dobj") and c is not t for g in [c]]
+        called = [c for c in t.head.children if c.dep_ in ("oprd", "dobj") and c is not t]
         return mention_span(called[0], lex, via) if called else None
     appos = [c for c in t.children if c.dep_ == "appos" and c.ent_type_ in ("PERSON", "ORG")]
     if t.ent_type_ not in ACTOR_LABELS and appos:  # "the group's secretary-general, Abu Hussein al-Hamidawi"
