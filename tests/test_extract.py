@@ -196,3 +196,9 @@ def test_acled_code_agrees_with_the_coded_act():
     (ev,) = [e for e in _one("Israeli jets struck a weapons depot near Damascus.") if e["event_type"] == "ASSAULT"]
     assert ev["mode"] == "aerial"
     assert ev["acled_sub_event_type"] in ("Air/drone strike", "Shelling/artillery/missile attack")
+
+
+def test_an_unresolved_possessive_is_no_actor():
+    events = _one("The militia said its fighters attacked their positions near the town.")
+    ev = _find(events, "ASSAULT", "attacked their positions")
+    assert ev["recipient"] is None or ev["recipient"]["name"].lower() not in ("their", "its")

@@ -209,7 +209,8 @@ def _is_actorlike(t: Token, lex: Lexicon) -> bool:
         c.dep_ in ("compound", "nmod", "poss") and c.ent_type_ in ("ORG", "PERSON", "NORP") for c in t.children)
 
 
-_PERSONAL = {"i", "we", "us", "he", "him", "his", "she", "her", "they", "them", "their", "it", "its"}
+# personal pronouns that can stand for an event party; a mention made of one is resolved or left null
+PERSONAL_PRONOUNS = {"i", "we", "us", "he", "him", "his", "she", "her", "they", "them", "their", "it", "its"}
 
 
 def mention_span(t: Token | None, lex: Lexicon, via: str = "all") -> Span | None:
@@ -230,7 +231,7 @@ def mention_span(t: Token | None, lex: Lexicon, via: str = "all") -> Span | None
     if ent is not None:
         return ent
     if t.pos_ == "PRON":
-        return doc[t.i:t.i + 1] if t.lower_ in _PERSONAL else None
+        return doc[t.i:t.i + 1] if t.lower_ in PERSONAL_PRONOUNS else None
     if _lemma(t) in ("group", "number", "crowd", "dozen", "hundred", "thousand"):
         of = [g for c in t.children if c.dep_ == "prep" and c.lower_ == "of" for g in c.children if g.dep_ == "pobj"]
         if of:

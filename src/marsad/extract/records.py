@@ -12,7 +12,7 @@ from spacy.tokens import Doc, Span, Token
 
 from ..models import Actor, Article, Condition, Event, Evidence, Modality, Quantity
 from ..resolve.registry import Registry, load_registry
-from .events import Mention, doc_index
+from .events import PERSONAL_PRONOUNS, Mention, doc_index
 
 # --------------------------------------------------------------------------------------------- actors
 
@@ -22,13 +22,12 @@ _GENERIC = {
     "citizen": ("CVL", 7), "villager": ("CVL", 7), "people": ("CVL", 7), "student": ("EDU", None),
     "refugee": ("REF", 7), "journalist": ("MED", 7), "cleric": ("REL", None), "gunman": (None, 3),
 }
-_PRONOUNS = {"i", "we", "us", "he", "him", "she", "her", "they", "them", "it"}
 
 
 def resolve_actor(span: Span | None, reg: Registry, as_group: bool = False) -> Actor | None:
     """An Actor for the words of `span`: a registry actor, or a typed unregistered one; None for a pronoun.
     `as_group`: the span is a spokesperson quoted saying "we": the actor is the organisation they speak for."""
-    if span is None or (span.root.pos_ == "PRON" and span.root.lower_ in _PRONOUNS):
+    if span is None or (span.root.pos_ == "PRON" and span.root.lower_ in PERSONAL_PRONOUNS):
         return None
     if len(span) == 1 and not span.root.ent_type_ and any(
             c.dep_ == "det" and c.lower_ in ("the", "this", "that", "these", "those") for c in span.root.children):
