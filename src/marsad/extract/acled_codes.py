@@ -8,17 +8,15 @@ event with confidence gets one event, its PLOVER type mapped from the ACLED sub-
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
-from functools import lru_cache
-from importlib import resources
 
 from spacy.tokens import Doc
 
-from ..classify.acled import Prediction
+from ..classify.acled import Prediction, classify
 from ..classify.taxonomy import EVENT_OF
 from ..models import Article, Event, Modality
 from ..resolve.registry import load_registry
+from ..resources import data_json
 from .events import doc_index, load_lexicon, mention_span, subject_of
 from .records import evidence_of, resolve_actor
 
@@ -28,25 +26,11 @@ FALLBACK_MIN_SCORE = 0.5
 TRUST_SCORE = 0.9  # above this the classifier decides alone (chosen on the news dev set)
 
 
-
-
-@lru_cache(maxsize=1)
-def _plover_of() -> dict[str, list]:
-    raw = resources.files("marsad.data").joinpath("lexicons/plover_from_acled.json").read_text("utf-8")
-    return {k: v for k, v in json.loads(raw).items() if not k.startswith("_")}
-
-
-@lru_cache(maxsize=1)
-def _compat() -> dict[str, list[str]]:
-    raw = resources.files("marsad.data").joinpath("lexicons/acled_compat.json").read_text("utf-8")
-    return {k: v for k, v in json.loads(raw).items() if not k.startswith("_")}
-
-
 def constrained(pred: Prediction, event: Event | None) -> tuple[str, str]:
     """(event type, sub-event type): the classifier's most probable sub-event type among those compatible
     with what the coder found ('Israeli jets struck ...' is an ASSAULT/aerial: an air strike, whatever the
     words' statistics say)."""
-    table = _compat()
+    table = data_json("lexicons/acled_compat.json")
     allowed = None if event is None else table.get(f"{event.event_type}/{event.mode}") or table.get(event.event_type)
     if not allowed or pred.score >= TRUST_SCORE:
         return pred.event_type, pred.sub_event_type
@@ -77,7 +61,7 @@ def _slots(article: Article, events: list[Event]) -> list[tuple[int | None, str]
 
 
 def _fallback(article: Article, doc: Doc, sub_event: str) -> Event | None:
-    plover = _plover_of().get(sub_event)
+    plover = data_json("lexicons/plover_from_acled.json").get(sub_event)
     if plover is None or not len(doc):
         return None
     sent = doc_index(doc).sents[0]
@@ -90,8 +74,6 @@ def _fallback(article: Article, doc: Doc, sub_event: str) -> Event | None:
 
 def assign_acled(items: Sequence[tuple[Article, Doc, list[Event]]]) -> list[list[Event]]:
     """The events of each article with ACLED codes set (one classifier call for the whole batch)."""
-    from ..classify.acled import classify  # noqa: PLC0415  (loads the model only when extracting)
-
     slots = [(n, i, text) for n, (art, _, evs) in enumerate(items) for i, text in _slots(art, evs)]
     preds = classify([text for _, _, text in slots]) if slots else []
     out = [list(evs) for _, _, evs in items]

@@ -2,13 +2,13 @@
 parse. `code_sentence` is the pure logic; the `marsad_events` component only writes its result on the Doc."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from importlib import resources
 
 from spacy.tokens import Doc, Span, Token
+
+from ..resources import data_json
 
 ACTOR_LABELS = {"PERSON", "ORG", "GPE", "NORP"}
 _SUBJ = ("nsubj", "csubj")
@@ -46,8 +46,7 @@ class Lexicon:
 
 @lru_cache(maxsize=1)
 def load_lexicon() -> Lexicon:
-    path = resources.files("marsad.data").joinpath("lexicons/plover_triggers.json")
-    d = json.loads(path.read_text(encoding="utf-8"))
+    d = data_json("lexicons/plover_triggers.json")
     return Lexicon(
         verbs=d["verbs"], nouns=d["nouns"], light_verbs=frozenset(d["light_verbs"]), readiness=d["readiness"],
         modes_by_word=d["modes_by_word"],

@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from datetime import date, timedelta
-from functools import lru_cache
-from importlib import resources
 
 from spacy.tokens import Doc, Span, Token
 
 from ..models import Actor, Article, Condition, Event, Evidence, Modality, Quantity
 from ..resolve.registry import Registry, load_registry
+from ..resources import data_json
 from .events import PERSONAL_PRONOUNS, Mention, doc_index
 
 # --------------------------------------------------------------------------------------------- actors
@@ -203,27 +201,15 @@ def fatalities(sent: Span) -> int | None:
 
 # ------------------------------------------------------------------------------------- codes, contexts
 
-@lru_cache(maxsize=1)
-def _acled_map() -> dict[str, list[str]]:
-    raw = resources.files("marsad.data").joinpath("lexicons/acled_from_plover.json").read_text("utf-8")
-    return {k: v for k, v in json.loads(raw).items() if not k.startswith("_")}
-
-
-@lru_cache(maxsize=1)
-def _context_cues() -> dict[str, set[str]]:
-    raw = resources.files("marsad.data").joinpath("lexicons/contexts.json").read_text("utf-8")
-    return {k: set(v) for k, v in json.loads(raw).items() if not k.startswith("_")}
-
-
 def acled_types(event_type: str, mode: str | None) -> tuple[str | None, str | None]:
-    table = _acled_map()
+    table = data_json("lexicons/acled_from_plover.json")
     pair = table.get(f"{event_type}/{mode}") or table.get(event_type)
     return (pair[0], pair[1]) if pair else (None, None)
 
 
 def contexts(sent: Span) -> list[str]:
     lemmas = {t.lemma_.lower() for t in sent} | {sent.text.lower()}
-    return sorted(c for c, cues in _context_cues().items() if cues & lemmas)
+    return sorted(c for c, cues in data_json("lexicons/contexts.json").items() if set(cues) & lemmas)
 
 
 # ------------------------------------------------------------------------------------------- assembly

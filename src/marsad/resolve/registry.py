@@ -6,9 +6,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
 import pycountry
+
+from ..resources import data_text
 
 # Spelling variants that the press uses for the same Arabic / Persian word; folded before lookup.
 _VARIANTS = [
@@ -47,7 +48,7 @@ class Entry:
 
 
 def _data_lines(name: str) -> list[str]:
-    text = resources.files("marsad.data").joinpath(name).read_text(encoding="utf-8")
+    text = data_text(name)
     return [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
 
 
