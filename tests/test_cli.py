@@ -65,12 +65,6 @@ def test_serve_on_a_taken_port_is_a_clear_error(tmp_path, env):
     assert r.returncode == 1 and "E501" in r.stderr and "Traceback" not in r.stderr
 
 
-@pytest.mark.parametrize("command", [["geoparse"]])
-def test_unfinished_commands_say_so_with_exit_2(command):
-    r = run(*command, stdin='{"id": "1", "text": "x"}\n')
-    assert r.returncode == 2 and "not implemented yet" in r.stderr and "Traceback" not in r.stderr
-
-
 def test_usage_error_exits_2():
     r = run("extract", "--published", "yesterday")
     assert r.returncode == 2 and "Traceback" not in r.stderr

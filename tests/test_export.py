@@ -6,13 +6,12 @@ import json
 from datetime import date, datetime
 
 import pytest
+from conftest import make_actor, make_article, make_event, make_place
 
 from marsad.errors import MarsadError, NotImplementedYet
 from marsad.export import EXPORTERS, export, register_exporter
 from marsad.models import Modality, Quantity
 from marsad.store import Store
-
-from conftest import make_actor, make_article, make_event, make_place
 
 SECRET_TEXT = "Paragraph nobody may copy out: 7f3a-secret."
 

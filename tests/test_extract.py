@@ -135,7 +135,7 @@ def test_text_without_events_gives_none():
     ("Three people died in the shelling.", 3),
 ])
 def test_fatalities_are_counted_from_the_parse(text, expected):
-    from marsad.extract.records import fatalities
+    from marsad.extract.numbers import fatalities
     from marsad.nlp import load_pipeline
 
     doc = load_pipeline(get_settings().spacy_model)(text)

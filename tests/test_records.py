@@ -5,7 +5,8 @@ from datetime import date
 
 import pytest
 
-from marsad.extract.records import parse_number, resolve_date
+from marsad.extract.numbers import parse_number
+from marsad.extract.timex import resolve_date
 
 PUB = date(2025, 6, 16)  # a Monday
 

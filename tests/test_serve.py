@@ -13,11 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from conftest import make_actor, make_article, make_event
 
 from marsad.serve import bind, create_app, run
 from marsad.store import Store
-
-from conftest import make_actor, make_article, make_event
 
 SCRIPT = """
 import sys

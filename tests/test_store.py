@@ -9,16 +9,14 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from conftest import make_actor, make_article, make_event, make_place
 
 import marsad.store as store_module
 from marsad.errors import MarsadError
 from marsad.models import Condition, Modality
-from marsad.store import Store, StoreError, actor_key, open_store, place_key
+from marsad.store import Store, StoreError, actor_key, open_store, place_key, schema
 from marsad.store.migrate import head_revision
-from marsad.store import schema
 from marsad.store.schema import metadata
-
-from conftest import make_actor, make_article, make_event, make_place
 
 
 def _full_event(article, n=0, **fields):
@@ -193,7 +191,7 @@ def test_migrations_match_schema_and_reopen(store_url: str) -> None:
     assert again.counts()["articles"] == 1
     with again.engine.connect() as conn:
         context = MigrationContext.configure(conn)
-        assert context.get_current_revision() == head_revision() == "0001"
+        assert context.get_current_revision() == head_revision() == "0002"
         assert compare_metadata(context, metadata) == []
     again.close()
 

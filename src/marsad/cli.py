@@ -52,8 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", nargs="?", default="-", metavar="INPUT",
                    help="JSONL file, or - / nothing for stdin")
 
-    p = sub.add_parser("train", help="train the ACLED classifier on ACLED notes (needs the 'train' extra)")
-    p.add_argument("taxonomy", choices=["acled"])
+    p = sub.add_parser("train", help="train the ACLED classifier on ACLED notes (needs the 'train' extra)",
+                       description="acled: the event / sub-event type model; acled-inter: the models of the "
+                                   "actors' ACLED interaction codes (actor1, actor2).")
+    p.add_argument("taxonomy", choices=["acled", "acled-inter"])
     p.add_argument("--data", required=True, metavar="FILE", help="ACLED export, .csv or .csv.gz, with notes")
     p.add_argument("--out", metavar="DIR", help="where to write the model (default: the package's model dir)")
     held = p.add_mutually_exclusive_group()
@@ -89,7 +91,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
 
     sub.add_parser("info", help="print version, spaCy pipeline and store as one JSON object")
+
+    p = sub.add_parser("actors", help="search the actor registry, or add to it: actors [QUERY] | actors add ID ...",
+                       description="`marsad actors [QUERY]` prints matching registry actors as JSON lines "
+                                   "(all with no query); `marsad actors add ID ...` adds an actor or aliases "
+                                   "to the user's registry file in the data dir.")
+    p.add_argument("query", nargs="*", help="words to search for (name, alias, acronym, misspelling)")
+    p.add_argument("--limit", type=int, default=20)
     return ap
+
+
+def actors_add_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="marsad actors add",
+                                description="Add an actor, or aliases of a known actor, to your registry.")
+    p.add_argument("id", help="a known actor's id (to add aliases) or a new id, e.g. saraya-awliya-al-dam")
+    p.add_argument("--name", help="canonical name (new actors)")
+    p.add_argument("--alias", action="append", default=[], help="another name; repeatable")
+    p.add_argument("--kind", help="org, person, group, igo")
+    p.add_argument("--country", help="ISO3 code")
+    p.add_argument("--sector", help="PLOVER sector code: GOV MIL REB PTY ...")
+    p.add_argument("--inter", type=int, dest="acled_inter", help="ACLED interaction code 1..8")
+    p.add_argument("--parent", help="id of the organisation it belongs to or speaks for")
+    p.add_argument("--wikidata", help="Wikidata Q-id")
+    p.add_argument("--source", help="where the facts were checked")
+    return p
 
 
 def _reject(r: Rejection) -> None:
@@ -271,24 +296,71 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     else:
         heldout = tr.HELDOUT_COUNTRIES
     try:
-        result = tr.train(args.data, args.out, heldout_countries=heldout, dev_countries=dev, seed=args.seed)
+        if args.taxonomy == "acled-inter":
+            result = tr.train_inter(args.data, args.out, heldout_countries=heldout, dev_countries=dev,
+                                        seed=args.seed)
+        else:
+            result = tr.train(args.data, args.out, heldout_countries=heldout, dev_countries=dev, seed=args.seed)
     except (ValueError, OSError) as exc:
         raise MarsadError(f"training failed: {exc}") from None
     print(json.dumps(result, indent=1, ensure_ascii=False))
     return EXIT_OK
 
 
-def cmd_not_yet(args: argparse.Namespace, settings: Settings) -> int:
-    raise NotImplementedYet(f"'marsad {args.command}' is not implemented yet")
+def _entry_json(e) -> str:
+    return json.dumps({"id": e.id, "name": e.name, "kind": e.kind, "country": e.country, "sector": e.sector,
+                       "acled_inter": e.acled_inter, "parent": e.parent, "aliases": list(e.aliases),
+                       "wikidata": e.wikidata}, ensure_ascii=False)
+
+
+def cmd_actors(args: argparse.Namespace, settings: Settings) -> int:
+    from .resolve.registry import add_user_record, load_registry
+
+    if args.command == "actors-add":
+        record = {k: v for k, v in vars(args).items() if v not in (None, []) and k != "command"}
+        if "alias" in record:
+            record["aliases"] = record.pop("alias")
+        try:
+            print(_entry_json(add_user_record(record)))
+        except MarsadError as exc:  # a malformed record is a usage error: nothing was written
+            print(json.dumps({"error": {"code": exc.code, "message": exc.message}}), file=sys.stderr)
+            return EXIT_USAGE
+        return EXIT_OK
+    for e in load_registry().search(" ".join(args.query), args.limit):
+        print(_entry_json(e))
+    return EXIT_OK
+
+
+def cmd_geoparse(args: argparse.Namespace, settings: Settings) -> int:
+    """Every place name of each input, resolved: JSONL {"id", "places": [PLACE ...]} in input order."""
+    from .geo.geoparse import geoparse
+    from .ingest.readers import read_inputs
+
+    rejected = 0
+    for item in geoparse(read_inputs([args.input]), settings):
+        if isinstance(item, Rejection):
+            rejected += 1
+            _reject(item)
+            continue
+        art, places = item
+        rec = {"id": art.id, "places": [p.model_dump(mode="json") for p in places]}
+        sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    return EXIT_REJECTED if rejected else EXIT_OK
 
 
 COMMANDS = {"extract": cmd_extract, "ingest": cmd_ingest, "serve": cmd_serve, "demo": cmd_demo,
             "export": cmd_export, "info": cmd_info, "classify": cmd_classify, "train": cmd_train,
-            "geoparse": cmd_not_yet}
+            "geoparse": cmd_geoparse, "actors": cmd_actors, "actors-add": cmd_actors}
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["actors", "add"]:  # a sub-command of `actors` (argparse cannot mix it with a QUERY)
+        args = actors_add_parser().parse_args(argv[2:])
+        args.command = "actors-add"
+    else:
+        args = build_parser().parse_args(argv)
     try:
         settings = _settings(args)
         return COMMANDS[args.command](args, settings)

@@ -14,6 +14,7 @@ CATALOGUE: dict[str, str] = {
     "E107": "input text is not valid UTF-8",
     "E201": "article could not be processed",
     "E301": "database error",
+    "E302": "invalid actor registry entry",
     "E401": "not implemented yet",
     "E402": "an optional dependency is missing (install the extra the message names)",
     "E501": "cannot listen on the requested address",

@@ -13,6 +13,7 @@ from .extract.acled_codes import assign_acled
 from .extract.records import doc_to_events
 from .models import Article, Event
 from .nlp import load_pipeline
+from .resolve.registry import load_registry
 
 log = logging.getLogger(__name__)
 MAX_CHARS = 1_000_000  # spaCy's own limit for one Doc; longer articles are rejected, not silently cut
@@ -65,6 +66,7 @@ def ingest(store, items: Iterable[Article | Rejection], settings: Settings,
     """Extract and store each article; returns (stored, already present, rejected). Content already in the
     store is skipped before parsing, so re-ingesting a corpus costs almost nothing."""
     stored = present = rejected = 0
+    store.sync_registry(load_registry().by_id.values())
 
     def fresh() -> Iterator[Article | Rejection]:
         nonlocal present

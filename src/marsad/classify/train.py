@@ -208,3 +208,74 @@ def train(data_path: str | Path, out_dir: str | Path | None = None,
     result["seconds"] = round(time.time() - t_start)
     log(f"model written to {out / MODEL_FILE} ({(out / MODEL_FILE).stat().st_size / 1e6:.1f} MB)")
     return result
+
+
+# ------------------------------------------------------------------------------ interaction codes
+
+# labels "c1".."c8" (string labels: scikit-learn would read "1".."8" back as numbers)
+_INTER_CODES = {"state forces": "c1", "rebel groups": "c2", "political militias": "c3", "identity militias": "c4",
+                "rioters": "c5", "protesters": "c6", "civilians": "c7", "external/other forces": "c8"}
+MAX_PROTEST_ROWS = 10_000  # protests are 40% of the file and trivially coded: a sample is enough
+
+
+def read_inter_rows(path: str | Path) -> list[tuple[str, str, str, str, str]]:
+    """(text, sub-event type, country, inter1 code, inter2 code or 'none') of rows with a known inter1."""
+    from .inter import NONE
+
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    rows = []
+    with opener(path, "rt", encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            sub, text = (r.get("sub_event_type") or "").strip(), (r.get("notes") or "").strip()
+            i1 = _INTER_CODES.get((r.get("inter1") or "").strip().lower())
+            if text and sub in EVENT_OF and i1:
+                i2 = _INTER_CODES.get((r.get("inter2") or "").strip().lower(), NONE)
+                rows.append((text, sub, (r.get("country") or "").strip(), i1, i2))
+    return rows
+
+
+def train_inter(data_path: str | Path, out_dir: str | Path | None = None,
+                heldout_countries: Sequence[str] = HELDOUT_COUNTRIES, dev_countries: Sequence[str] = DEV_COUNTRIES,
+                seed: int = 0, opts: Options = Options(), log: Log | None = None) -> dict:
+    """Fit the actor1 / actor2 interaction-code models on every country but the held-out ones (the same
+    split as the event-type model; the development countries first choose the score temperature), measure
+    them on the held-out countries given the gold sub-event type, and write them."""
+    from .inter import ROLES, inter_text, model_file
+
+    log = log or (lambda s: print(s, file=sys.stderr, flush=True))
+    rows = read_inter_rows(data_path)
+    held, dev = set(heldout_countries), set(dev_countries) - set(heldout_countries)
+    rng = random.Random(seed)
+    protests = [r for r in rows if r[2] not in held and EVENT_OF[r[1]] == "Protests"]
+    train_rows = [r for r in rows if r[2] not in held and EVENT_OF[r[1]] != "Protests"]
+    train_rows += rng.sample(protests, min(MAX_PROTEST_ROWS, len(protests)))
+    test_rows = [r for r in rows if r[2] in held]
+    log(f"interaction codes: train {len(train_rows)} rows, held-out {len(test_rows)}")
+    out = Path(out_dir) if out_dir else model_dir()
+    result: dict = {"heldout_countries": sorted(held), "dev_countries": sorted(dev), "n_train": len(train_rows),
+                    "n_heldout": len(test_rows)}
+
+    def fit_role(rs: list, k: int) -> LinearTextModel:
+        texts, _ = training_texts([Row(r[0], "", r[1], r[2]) for r in rs], opts, seed)
+        return fit([inter_text(t, r[1]) for t, r in zip(texts, rs)], [r[3 + k] for r in rs], opts, log)
+
+    for k, role in enumerate(ROLES):
+        temperature = 1.0
+        dev_rows = [r for r in train_rows if r[2] in dev]
+        if dev_rows:
+            model = fit_role([r for r in train_rows if r[2] not in dev], k)
+            temperature = fit_temperature(model, [inter_text(r[0], r[1]) for r in dev_rows],
+                                          [r[3 + k] for r in dev_rows])
+        model = fit_role(train_rows, k)
+        model.temperature = temperature
+        model.meta.update({"role": role, "trained_on": f"{len(train_rows)} ACLED notes"})
+        model.save(out / model_file(role))
+        if test_rows:
+            best = model.proba([inter_text(r[0], r[1]) for r in test_rows]).argmax(axis=1)
+            acc = float(np.mean([model.classes[i] == r[3 + k] for i, r in zip(best, test_rows)]))
+            result[f"{role}_heldout_accuracy"] = round(acc, 4)
+            log(f"  {role}: held-out accuracy {acc:.4f} given the gold sub-event type (temperature "
+                f"{temperature:.3f})")
+    (out / "metrics_inter.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    return result

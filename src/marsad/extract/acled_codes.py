@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from spacy.tokens import Doc
 
 from ..classify.acled import Prediction, classify
+from ..classify.inter import predict_inter
 from ..classify.taxonomy import EVENT_OF
-from ..models import Article, Event, Modality
+from ..geo.locate import event_location
+from ..models import Actor, Article, Event, Modality
 from ..resolve.registry import load_registry
 from ..resources import data_json
 from .events import doc_index, load_lexicon, mention_span, subject_of
-from .records import evidence_of, resolve_actor
+from .records import evidence_of, in_context, resolve_actor
 
 ACLED_CODED = {"ASSAULT", "PROTEST", "COERCE", "MOBILIZE", "RETREAT", "AGREE"}
 WHOLE_REPORT_CHARS = 1500  # a report this short is classified whole for its main event
@@ -36,6 +38,27 @@ def constrained(pred: Prediction, event: Event | None) -> tuple[str, str]:
         return pred.event_type, pred.sub_event_type
     sub = max(allowed, key=lambda s: pred.probabilities.get(s, 0.0))
     return EVENT_OF[sub], sub
+
+
+# ACLED's coding convention: in a demonstration the actor is coded by its role, whoever its members are
+# ("Government MPs staged a protest" -> Protesters, 6); unnamed demonstrators are still an actor.
+_ROLE_OF_TYPE = {"Protests": (6, "Protesters"), "Riots": (5, "Rioters")}
+
+
+def acled_roles(ev: Event) -> Event:
+    """The event with ACLED interaction codes of the roles its ACLED type implies: protesters (6) and rioters
+    (5) as actor; in 'Excessive force against protesters' state forces (1) act on protesters (6)."""
+    sub, update = ev.acled_sub_event_type, {}
+    if sub == "Excessive force against protesters":
+        if ev.actor is not None and ev.actor.acled_inter is None:
+            update["actor"] = ev.actor.model_copy(update={"acled_inter": 1})
+        if ev.recipient is not None:
+            update["recipient"] = ev.recipient.model_copy(update={"acled_inter": 6})
+    elif ev.acled_event_type in _ROLE_OF_TYPE:
+        inter, name = _ROLE_OF_TYPE[ev.acled_event_type]
+        update["actor"] = (ev.actor.model_copy(update={"acled_inter": inter}) if ev.actor is not None else
+                           Actor(name=name, text="", sector="CVL", acled_inter=inter))
+    return ev.model_copy(update=update) if update else ev
 
 
 def _plausible(event_type: str, doc: Doc) -> bool:
@@ -67,9 +90,11 @@ def _fallback(article: Article, doc: Doc, sub_event: str) -> Event | None:
     sent = doc_index(doc).sents[0]
     actor = resolve_actor(mention_span(subject_of(sent.root), load_lexicon(), via="none"), load_registry())
     key = f"{article.id}\x1f{article.content_hash}\x1facled\x1f{sub_event}"
-    return Event(event_id="ev_" + hashlib.sha1(key.encode()).hexdigest()[:16], article_id=article.id,
-                 event_type=plover[0], mode=plover[1], actor=actor, evidence=evidence_of(sent),
-                 modality=Modality(), confidence=0.3)
+    ev = Event(event_id="ev_" + hashlib.sha1(key.encode()).hexdigest()[:16], article_id=article.id,
+               event_type=plover[0], mode=plover[1], actor=actor, evidence=evidence_of(sent),
+               location=event_location(sent, sent.root, getattr(doc._, "places", None)),
+               modality=Modality(), confidence=0.3)
+    return in_context(article, doc, [ev], [0])[0]  # the date and deaths the report states
 
 
 def assign_acled(items: Sequence[tuple[Article, Doc, list[Event]]]) -> list[list[Event]]:
@@ -77,15 +102,44 @@ def assign_acled(items: Sequence[tuple[Article, Doc, list[Event]]]) -> list[list
     slots = [(n, i, text) for n, (art, _, evs) in enumerate(items) for i, text in _slots(art, evs)]
     preds = classify([text for _, _, text in slots]) if slots else []
     out = [list(evs) for _, _, evs in items]
-    for (n, i, _), pred in zip(slots, preds):
+    coded: list[tuple[int, int, str]] = []  # (article, event, text) of the events that got an ACLED code
+    for (n, i, text), pred in zip(slots, preds):
         if not _plausible(pred.event_type, items[n][1]):
             continue
         if i is None:
             if pred.score >= FALLBACK_MIN_SCORE and (ev := _fallback(items[n][0], items[n][1],
                                                                    pred.sub_event_type)) is not None:
-                out[n] = [ev.model_copy(update={"acled_event_type": pred.event_type,
-                                                "acled_sub_event_type": pred.sub_event_type})]
+                out[n] = [acled_roles(ev.model_copy(update={"acled_event_type": pred.event_type,
+                                                            "acled_sub_event_type": pred.sub_event_type}))]
+                coded.append((n, 0, text))
             continue
         event_type, sub = constrained(pred, out[n][i])
-        out[n][i] = out[n][i].model_copy(update={"acled_event_type": event_type, "acled_sub_event_type": sub})
+        out[n][i] = acled_roles(out[n][i].model_copy(update={"acled_event_type": event_type,
+                                                             "acled_sub_event_type": sub}))
+        coded.append((n, i, text))
+    _infer_inter(out, coded)
     return out
+
+
+def _party(actor: Actor | None, code: int | None) -> Actor | None:
+    """The party with its interaction code filled in from the classifier when the words left it open. An
+    unnamed party stays null: the classifier's category is no evidence of who acted ('a drone was shot
+    down': by whom is not said). Protesters and rioters are the exception (acled_roles): there the
+    category is what the event is."""
+    if actor is None or code is None or actor.acled_inter is not None:
+        return actor
+    return actor.model_copy(update={"acled_inter": code})
+
+
+def _infer_inter(out: list[list[Event]], coded: list[tuple[int, int, str]]) -> None:
+    """ACLED interaction codes for the parties of ACLED-coded events that the registry and the generic
+    actor types could not code, read from the report by the interaction-code models (classify.inter)."""
+    todo = [(n, i, text) for n, i, text in coded
+            if any(a is not None and a.acled_inter is None for a in (out[n][i].actor, out[n][i].recipient))]
+    if not todo:
+        return
+    subs = [out[n][i].acled_sub_event_type for n, i, _ in todo]
+    texts = [text for _, _, text in todo]
+    for (n, i, _), a1, a2 in zip(todo, predict_inter("actor1", texts, subs), predict_inter("actor2", texts, subs)):
+        ev = out[n][i]
+        out[n][i] = ev.model_copy(update={"actor": _party(ev.actor, a1[0]), "recipient": _party(ev.recipient, a2[0])})

@@ -9,7 +9,8 @@ from spacy.tokens import Doc, Span
 
 from .events import Lexicon, Mention, doc_index, mention_span
 
-WINDOW = 3  # sentences back
+WINDOW = 3  # sentences back for a pronoun
+DESCRIPTION_WINDOW = 6  # and for a definite description ("the group"), which reaches further back
 _PERSON_PRON = {"he", "him", "his", "she", "her"}
 _GROUP_PRON = {"they", "them", "their"}
 _THING_PRON = {"it", "its"}
@@ -84,7 +85,8 @@ def _candidates(doc: Doc, mentions: list[Mention], lex: Lexicon) -> list[Candida
 def _antecedent(span: Span, kind: str, cands: list[Candidate], sent: int, other: Span | None) -> Span | None:
     """The most recent compatible earlier mention (subjects first; for "it" recency alone), never the
     event's other party ('Baghdad urged IT': not Baghdad)."""
-    before = [c for c in cands if c.pos < span.start and sent - c.sent <= WINDOW
+    window = WINDOW if span.root.pos_ == "PRON" else DESCRIPTION_WINDOW
+    before = [c for c in cands if c.pos < span.start and sent - c.sent <= window
               and (other is None or c.span.text != other.text)]
     if kind == "person":
         fits = [c for c in before if c.person]
@@ -119,3 +121,21 @@ def resolve(doc: Doc, mentions: list[Mention], lex: Lexicon) -> None:
                 cands.append(Candidate(found, role == "actor", sent, span.start))
                 cands.sort(key=lambda c: c.pos)
 
+
+
+ADDRESSEE_WINDOW = 2  # sentences
+
+
+def carry_addressees(doc: Doc, mentions: list[Mention]) -> None:
+    """A demand that names no addressee is addressed to whom the same actor's previous demand was: "The group
+    called on the Iraqi government to ... They further demanded the expulsion of foreign forces"."""
+    sent_of = doc_index(doc).sent_of_token
+    last: dict[str, tuple[int, Span]] = {}
+    for m in sorted(mentions, key=lambda m: m.trigger.i):
+        if m.event_type != "REQUEST" or m.actor is None:
+            continue
+        key, sent = m.actor.text.casefold(), sent_of[m.trigger.i]
+        if m.recipient is not None:
+            last[key] = (sent, m.recipient)
+        elif key in last and sent - last[key][0] <= ADDRESSEE_WINDOW:
+            m.recipient, m.recipient_carried = last[key][1], True

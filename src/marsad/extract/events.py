@@ -95,6 +95,7 @@ class Mention:
     recipient: Span | None = None
     speaker: Span | None = None
     actor_is_speaker_group: bool = False  # actor came from "we" in a quote: the speaker's organisation
+    recipient_carried: bool = False  # recipient taken from the actor's previous demand (coref.carry_addressees)
     negated: bool = False
     hedged: bool = False
     hypothetical: bool = False
@@ -325,7 +326,7 @@ def _actor_token(t: Token, lex: Lexicon) -> Token | None:
 
 
 # types whose object is often a topic, not a party ("discuss the conflict"): the object must name an actor
-_TOPIC_OBJECT = {"CONSULT", "AGREE", "COOPERATE", "MOBILIZE"}
+_TOPIC_OBJECT = {"CONSULT", "AGREE", "COOPERATE", "MOBILIZE", "REQUEST"}  # "demanded the expulsion OF X": X is no addressee
 # types whose object is an act or quality of the party ("praised IRAN's actions", "rejected use BY Israel")
 _VERBAL_OBJECT = {"SUPPORT", "ACCUSE", "REJECT"}
 # speech acts: their actor must be someone, not "the time" in "the time calls for action"
@@ -358,6 +359,46 @@ def _recipient_token(t: Token, event_type: str, lex: Lexicon) -> Token | None:
                 return tok
             if tok.dep_ == "dobj" and tok.head.lower_ in preps:  # "sanctions TARGETING Iran's oil exports"
                 return tok
+    return None
+
+
+_TARGET_PREPS = {"at", "near", "on", "toward", "towards", "against", "over"}
+_HOSTING_VERBS = {"use", "host", "house", "station", "occupy"}
+_HELP_VERBS = {"help", "assist", "support", "aid", "back", "defend"}
+_MODIFIER_DEPS = {"compound", "npadvmod", "amod", "nmod", "poss"}
+# what a state has that can be hit or threatened: "confront the AGENTS of the Zionist project"
+_ASSET_NOUNS = {"base", "embassy", "consulate", "interest", "force", "troop", "position", "agent", "soldier",
+                "ship", "vessel", "convoy", "facility", "installation", "personnel", "target", "occupier",
+                "presence", "jet", "aircraft", "drone", "asset", "mission", "diplomat"}
+
+
+def _implied_recipient(t: Token, event_type: str) -> Token | None:
+    """A party the sentence names without making it the object: the country whose facility or forces an
+    attack hits ('shot down near the US CONSULATE', 'at Ain al-Asad airbase, used by US-led forces'), or
+    whom an offer of aid or cooperation is for ('assistance to help IRAN'). A country word as a modifier
+    only: 'in western Iraq' is where it happened, not whom it hit."""
+    if event_type in ("ASSAULT", "COERCE", "THREATEN"):
+        scopes = [g for c in t.children if c.dep_ == "prep" and c.lower_ in _TARGET_PREPS
+                  for g in c.children if g.dep_ == "pobj"]
+        scopes += [g for c in t.children if c.dep_ in ("advcl", "acl") and _lemma(c) in _HOSTING_VERBS
+                   for a in c.children if a.dep_ == "agent" for g in a.children if g.dep_ == "pobj"]
+        # "all US BASES"; "(prepared to defend Iran and) confront the AGENTS of the Zionist project"
+        verbs = [t] + [v for x in t.children if x.dep_ == "xcomp" for v in (x, *x.conjuncts)
+                       if _lemma(v) not in _HELP_VERBS]
+        scopes += [o for v in verbs for c in v.children if c.dep_ == "dobj" for o in (c, *c.conjuncts)
+                   if _lemma(o) in _ASSET_NOUNS or o.lower_ == "bases"]  # lemmatised "basis"
+        for scope in scopes:
+            for x in scope.subtree:
+                if x.ent_type_ in ("GPE", "NORP") and x.dep_ in _MODIFIER_DEPS and x.head.pos_ in ("NOUN", "VERB"):
+                    return x
+    if event_type in ("AID", "AGREE", "COOPERATE"):  # "(ready) to provide assistance to help IRAN (respond)"
+        for x in t.sent:
+            if x.pos_ == "VERB" and _lemma(x) in _HELP_VERBS and x.dep_ in ("advcl", "xcomp", "acl", "relcl"):
+                obj = next((c for c in x.children if c.dep_ == "dobj"), None) or next(
+                    (g for c in x.children if c.dep_ in ("ccomp", "xcomp") for g in c.children if g.dep_ == "nsubj"),
+                    None)
+                if obj is not None and obj.ent_type_ in ("GPE", "NORP", "ORG", "PERSON"):
+                    return obj
     return None
 
 
@@ -559,6 +600,9 @@ def code_sentence(sent: Span, lex: Lexicon, quotes: list[tuple[int, int]] | None
             m.recipient = next((span for x in _complement_tokens(t, with_clauses=True)
                                 if x.dep_ == "pobj" and x.head.lower_ in ("to", "with", "against", "on")
                                 and (span := mention_span(x, lex)) is not None), None)
+        if m.recipient is None and etype is not None:
+            implied = _implied_recipient(t, etype)
+            m.recipient = implied.doc[implied.i:implied.i + 1] if implied is not None else None
         m.mode = _mode(m, e, lex)
         if m.actor is None and m.recipient is None and not e.get("readiness") and _refers_back(t):
             return None  # "This mobilization occurs", "intercepted drones": it refers back, reports nothing new

@@ -3,200 +3,259 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date, timedelta
+from datetime import date
 
 from spacy.tokens import Doc, Span, Token
 
-from ..models import Actor, Article, Condition, Event, Evidence, Modality, Quantity
-from ..resolve.registry import Registry, load_registry
+from ..geo.locate import event_location
+from ..models import Actor, Article, Condition, Event, Evidence, Modality
+from ..resolve.registry import Entry, Registry, bare_name, load_registry
 from ..resources import data_json
 from .events import PERSONAL_PRONOUNS, Mention, doc_index
+from .numbers import coded_fatalities, death_report, fatalities, quantities
+from .timex import resolve_date
 
 # --------------------------------------------------------------------------------------------- actors
 
-# generic heads typed by ACLED interaction code (codebook: 6 protesters, 7 civilians) and PLOVER sector
-_GENERIC = {
-    "protester": ("CVL", 6), "demonstrator": ("CVL", 6), "resident": ("CVL", 7), "civilian": ("CVL", 7),
-    "citizen": ("CVL", 7), "villager": ("CVL", 7), "people": ("CVL", 7), "student": ("EDU", None),
-    "refugee": ("REF", 7), "journalist": ("MED", 7), "cleric": ("REL", None), "gunman": (None, 3),
-}
+def generic_type(span: Span) -> tuple[str | None, int | None, str | None]:
+    """(sector, ACLED inter code, ACLED-style name) of an unnamed actor from its head noun and the modifier
+    before it ('armed men', 'security forces', 'protesters'); Nones when the words type nothing."""
+    table = data_json("actors/generic.json")
+    head = span.root.lemma_.lower()
+    mods = [c.lemma_.lower() for c in span.root.lefts if c.dep_ in ("amod", "compound")]
+    for key in [f"{m} {head}" for m in reversed(mods)] + [head]:
+        if key in table:
+            return tuple(table[key])  # type: ignore[return-value]
+    return None, None, None
 
 
-def resolve_actor(span: Span | None, reg: Registry, as_group: bool = False) -> Actor | None:
+_ROLE_WORDS = {"spokesman", "spokeswoman", "spokesperson", "leader", "commander", "head", "chief", "general",
+               "secretary", "minister", "official", "member", "adviser", "advisor", "envoy", "ambassador",
+               "president", "director", "founder", "deputy", "representative", "emir", "cleric"}
+
+
+# Heads of a mention that act for the organisation named before them: "a Hamas official", "Hezbollah
+# fighters", "IRGC commander", "Iraqi officials" (not "Hezbollah supporters": they are not the group).
+_MEMBER_WORDS = {"official", "fighter", "militant", "member", "commander", "leader", "spokesman", "spokeswoman",
+                 "spokesperson", "unit", "militiaman", "operative", "soldier", "troop", "rebel", "brigade",
+                 "cadre", "activist", "representative", "delegation", "envoy", "diplomat", "minister",
+                 "negotiator", "authority", "force", "jet", "warplane", "drone", "navy", "delegate"}
+_MILITARY_WORDS = {"soldier", "troop", "force", "jet", "warplane", "drone", "navy", "unit", "brigade", "commander"}
+
+
+def _member_of(span: Span, reg: Registry, when: date | None) -> Entry | None:
+    """The organisation a member noun acts for: the named words before it ('Kataib Hezbollah members')."""
+    root = span.root
+    if root.lemma_.lower() not in _MEMBER_WORDS:
+        return None
+    mods = [c for c in root.lefts if c.dep_ in ("compound", "amod", "poss", "nmod") and c.i >= span.start]
+    if not mods:
+        return None
+    words = span.doc[mods[0].left_edge.i:root.i]
+    e = reg.lookup(words.text, when)
+    if e is None and (iso3 := reg.country_of_word(words[0].text)):  # "Iranian (foreign) minister"
+        e = reg.by_id.get(f"{iso3}-GOV")
+    if e is not None and e.kind == "state" and root.lemma_.lower() in _MILITARY_WORDS:
+        # "Iranian drones", "Israeli jets": the military (the registry's own actor for it when it has one)
+        e = reg.lookup(f"{words[0].text} military", when) or reg.by_id.get(f"{e.country}-MIL", e)
+    return e if e is not None and e.kind != "person" else None
+
+
+def _org_of_role(role: Token, reg: Registry, when: date | None) -> Entry | None:
+    """The organisation a role word names: 'spokesman for the Commander-in-Chief', "the group's leader",
+    "Iran's army spokesperson" (possessor + the nouns before the role)."""
+    doc = role.doc
+    for prep in (c for c in role.children if c.dep_ == "prep" and c.lower_ in ("for", "of", "to")):
+        for obj in (c for c in prep.children if c.dep_ == "pobj"):
+            if (e := reg.lookup(doc[obj.left_edge.i:obj.right_edge.i + 1].text, when)) is not None:
+                return e
+    owner = next((c for c in (*role.children, *role.head.children) if c.dep_ == "poss"), None)
+    nouns = [c for c in role.lefts if c.dep_ == "compound" and c.lemma_.lower() not in _ROLE_WORDS]
+    if owner is not None:
+        words = [doc[owner.left_edge.i:owner.i + 1].text, *(n.text for n in nouns)]
+        for text in (" ".join(words), words[0]):
+            if (e := reg.lookup(text, when)) is not None and e.kind != "person":
+                return e
+    return None
+
+
+def affiliation(span: Span, reg: Registry, when: date | None = None) -> Entry | None:
+    """The organisation a named person is introduced as speaking or acting for, read from the apposition
+    or the title before the name ('Abu Hussein al-Hamidawi, the group's secretary-general')."""
+    root = span.root
+    roles = [c for c in root.children if c.dep_ == "appos"]
+    roles += [c for c in root.lefts if c.dep_ == "compound" and c.lemma_.lower() in _ROLE_WORDS]
+    for role in roles:
+        if role.lemma_.lower() in _ROLE_WORDS or any(c.lemma_.lower() in _ROLE_WORDS for c in role.lefts):
+            if (e := _org_of_role(role, reg, when)) is not None:
+                return e
+    return None
+
+
+def _whole_name(ent: Span) -> bool:
+    """Whether the entity is the whole proper name at its place: 'Maliki' in 'Sheikh Ali al-Maliki' is not
+    (a surname alias would make him Nouri al-Maliki), 'Maliki' in 'Prime Minister Maliki' is."""
+    doc, start = ent.doc, ent.start
+    while start > 0 and (doc[start - 1].pos_ == "PROPN" or doc[start - 1].text == "-"):
+        start -= 1
+    return start == ent.start or bare_name(doc[start:ent.end].text) == bare_name(ent.text)
+
+
+def _actor(entry: Entry, text: str, start: int, end: int, parent: str | None = None) -> Actor:
+    return Actor(id=entry.id, name=entry.name, text=text, start=start, end=end, country=entry.country,
+                 sector=entry.sector, acled_inter=entry.acled_inter, parent=entry.parent or parent)
+
+
+def resolve_actor(span: Span | None, reg: Registry, as_group: bool = False, when: date | None = None
+                  ) -> Actor | None:
     """An Actor for the words of `span`: a registry actor, or a typed unregistered one; None for a pronoun.
-    `as_group`: the span is a spokesperson quoted saying "we": the actor is the organisation they speak for."""
+    `as_group`: the span is a spokesperson quoted saying "we": the actor is the organisation they speak for.
+    `when`: the publication date, for roles that change hands ("the Iranian president")."""
     if span is None or (span.root.pos_ == "PRON" and span.root.lower_ in PERSONAL_PRONOUNS):
         return None
     if len(span) == 1 and not span.root.ent_type_ and any(
             c.dep_ == "det" and c.lower_ in ("the", "this", "that", "these", "those") for c in span.root.children):
         return None  # "the group", "the council": an anaphor, left null until coreference resolves it
     text, start, end = span.text, span.start_char, span.end_char
-    entry = reg.lookup(text)
+    entry = reg.lookup(text, when)
     if entry is None:  # "Iraq's government", "the Iraqi government": try without determiners / with the head only
         for ent in span.ents:
-            if ent.label_ in ("PERSON", "ORG") and (e := reg.lookup(ent.text)) is not None and ent.root == span.root:
+            if ent.label_ in ("PERSON", "ORG") and ent.root == span.root and _whole_name(ent) \
+                    and (e := reg.lookup(ent.text, when)) is not None:
                 entry = e
+    if entry is None:
+        entry = _member_of(span, reg, when)
     if entry is None and span.root.ent_type_ in ("GPE", "NORP") and len(span) <= 3:
         iso3 = reg.country_of_word(span.root.text) or reg.country_of_word(text)
         entry = reg.by_id.get(f"{iso3}-GOV") if iso3 else None
+    org = affiliation(span, reg, when) if entry is None or entry.kind == "person" and not entry.parent else None
     if entry is not None:
-        if as_group and entry.parent and entry.parent in reg.by_id:
-            entry = reg.by_id[entry.parent]
-        return Actor(id=entry.id, name=entry.name, text=text, start=start, end=end, country=entry.country,
-                     sector=entry.sector, acled_inter=entry.acled_inter, parent=entry.parent)
+        parent = entry.parent or (org.id if org else None)
+        if as_group and parent and parent in reg.by_id:
+            return _actor(reg.by_id[parent], text, start, end)
+        return _actor(entry, text, start, end, parent)
+    if as_group and org is not None:
+        return _actor(org, text, start, end)
     country = next((c for t in span if (c := reg.country_of_word(t.text))), None)
-    sector, inter = _GENERIC.get(span.root.lemma_.lower(), (None, None))
+    sector, inter, _ = generic_type(span)
+    if org is not None:
+        country, sector, inter = org.country, org.sector, org.acled_inter
     return Actor(id=None, name=text, text=text, start=start, end=end, country=country, sector=sector,
-                 acled_inter=inter)
+                 acled_inter=inter, parent=org.id if org else None)
 
 
-# ---------------------------------------------------------------------------------------------- dates
+# ---------------------------------------------------------------------------- dates and deaths in context
 
-_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
-                                       "september", "october", "november", "december"], 1)}
-_MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
-_DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)? (\w+)(?:,? (\d{4}))?\b")
-_MONTH_DAY = re.compile(r"\b(\w+)\.? (\d{1,2})(?:st|nd|rd|th)?(?:,? (\d{4}))?\b")
+_FATAL_TYPES = {"ASSAULT", "PROTEST", "COERCE"}  # types whose reports can count deaths
+_FUTURE_HEADS = {"schedule", "expect", "plan", "due", "set"}
 
 
-def resolve_date(text: str, published: date | None) -> tuple[date, int] | None:
-    """(date, ACLED time_precision) for a date expression, against the publication date; never after it
-    unless the expression names a year. None when the words do not fix a day."""
-    low = text.lower()
-    if published is not None:
-        for i, wd in enumerate(_WEEKDAYS):
-            if wd in low:
-                back = (published.weekday() - i) % 7
-                return published - timedelta(days=back), 1
-        if re.search(r"\b(today|tonight|this morning|this evening)\b", low):
-            return published, 1
-        if "yesterday" in low:
-            return published - timedelta(days=1), 1
-    for rx, dm in ((_DAY_MONTH, True), (_MONTH_DAY, False)):
-        for m in rx.finditer(low):
-            day, mon, year = (m.group(1), m.group(2), m.group(3)) if dm else (m.group(2), m.group(1), m.group(3))
-            month = _MONTHS.get(mon)
-            if month is None:
-                continue
-            if year is None and published is None:
-                return None
-            y = int(year) if year else published.year  # type: ignore[union-attr]
-            try:
-                d = date(y, month, int(day))
-            except ValueError:
-                continue
-            if year is None and published is not None and d > published:
-                d = d.replace(year=y - 1)
-            return d, 1
-    return None
+def _future_clause(ent: Span) -> bool:
+    """A date of something still to come ('is scheduled to convene on Tuesday', 'will meet on Sunday')."""
+    verb = next((a for a in ent.root.ancestors if a.pos_ in ("VERB", "AUX")), None)
+    return verb is not None and any(
+        v.lemma_.lower() in _FUTURE_HEADS or any(c.dep_ == "aux" and c.lower_ in ("will", "shall", "'ll")
+                                                 for c in v.children) for v in (verb, verb.head))
 
 
-# ----------------------------------------------------------------------------------------- quantities
-
-_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-                 "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a dozen": 12, "dozen": 12}
-# vague plurals: a documented lower-bound reading, always marked approximate
-_VAGUE = {"dozens": 24, "scores": 40, "hundreds": 200, "thousands": 2000, "tens of thousands": 20000,
-          "several": 3, "a few": 3}
-_APPROX_WORDS = {"nearly", "about", "around", "approximately", "some", "almost", "roughly", "over", "more",
-                 "up", "at", "least", "than", "estimated", "an"}
+_DATEISH = re.compile(r"(?i)^(\d{1,4}(st|nd|rd|th)?|jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|"
+                      r"january|february|march|april|june|july|august|september|october|november|december|"
+                      r",|or|and|to|-|–|\.)$")
 
 
-def parse_number(text: str) -> tuple[float | int, bool] | None:
-    """(value, approx) of a number expression: '4,947', 'two', 'dozens', '1.5 million'."""
-    low = text.lower().strip()
-    if low in _VAGUE:
-        return _VAGUE[low], True
-    if low in _NUMBER_WORDS:
-        return _NUMBER_WORDS[low], False
-    m = re.fullmatch(r"([\d,]*\.?\d+)\s*(million|billion|thousand)?", low)
-    if not m:
-        return None
-    value = float(m.group(1).replace(",", ""))
-    value *= {"million": 1e6, "billion": 1e9, "thousand": 1e3}.get(m.group(2) or "", 1)
-    return (int(value) if value.is_integer() else value), False
+def date_words(ent: Span) -> Span:
+    """A DATE entity with the date words the tagger left outside it: 'Aug' + '22, 2017', 'November 26 or'
+    + '27 2013'."""
+    doc, start, end = ent.doc, ent.start, ent.end
+    while start > max(0, ent.start - 4) and _DATEISH.match(doc[start - 1].text):
+        start -= 1
+    while end < min(len(doc), ent.end + 4) and _DATEISH.match(doc[end].text):
+        end += 1
+    while end - 1 > start and not doc[end - 1].text[:1].isalnum():
+        end -= 1
+    while start < end - 1 and not doc[start].text[:1].isalnum():
+        start += 1
+    return doc[start:end]
 
 
-def quantities(sent: Span) -> list[Quantity]:
-    """Counted things in a sentence: the number (CARDINAL entity or vague plural) and the noun it counts."""
-    out = []
-    for tok in sent:
-        lead = tok.lower_ if tok.lower_ in _VAGUE and tok.pos_ == "NOUN" else None
-        if lead and any(c.lower_ == "of" for c in tok.children):
-            of = next(c for c in tok.children if c.lower_ == "of")
-            unit_tok = next((g for g in of.children if g.dep_ == "pobj"), None)
-            if unit_tok is not None:
-                out.append(Quantity(value=_VAGUE[lead], unit=unit_tok.text, approx=True,
-                                    text=sent.doc[tok.i:unit_tok.i + 1].text))
-    for ent in sent.ents:
-        if ent.label_ not in ("CARDINAL", "QUANTITY"):
-            continue
-        num_text = " ".join(t.text for t in ent if t.lower_ not in _APPROX_WORDS)
-        parsed = parse_number(num_text)
-        head = ent.root.head
-        if parsed is None or ent.root.dep_ not in ("nummod", "quantmod") or head.pos_ not in ("NOUN", "PROPN"):
-            continue
-        value, approx = parsed
-        approx = approx or any(t.lower_ in _APPROX_WORDS for t in ent) or (
-            ent.start > 0 and sent.doc[ent.start - 1].lower_ in _APPROX_WORDS)
-        unit_start = min([head.i] + [c.i for c in head.lefts if c.i > ent.end - 1 and c.dep_ in ("amod", "compound")])
-        out.append(Quantity(value=value, unit=sent.doc[unit_start:head.i + 1].text, approx=approx,
-                            text=sent.doc[ent.start:head.i + 1].text))
+# a written day and month the tagger may miss ("Around 14 September 2022 (week of), ...")
+_WRITTEN_DATE = re.compile(r"(?i)\b\d{1,2}(?:st|nd|rd|th)? (?:of )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+                           r"[a-z]*\.?(?:,? \d{4})?|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? "
+                           r"\d{1,2}(?:st|nd|rd|th)?(?:,? \d{4})?")
+
+
+def sentence_dates(doc: Doc, published: date | None) -> list[tuple[tuple[date, int], str] | None]:
+    """Per sentence, the first DATE entity that fixes a date of something that happened, with its words;
+    failing that, a day and month written in it that the tagger did not mark."""
+    out: list[tuple[tuple[date, int], str] | None] = []
+    for sent in doc_index(doc).sents:
+        found = next(((r, w) for e in sent.ents if e.label_ == "DATE" and not _future_clause(e)
+                      and (r := resolve_date((w := date_words(e).text), published)) is not None), None)
+        if found is None and (m := _WRITTEN_DATE.search(sent.text)):
+            found = (r, m.group(0)) if (r := resolve_date(m.group(0), published)) is not None else None
+        out.append(found)
     return out
 
 
-_KILL_VERBS = {"kill", "murder", "execute", "assassinate", "behead", "lynch", "massacre", "slaughter"}
-_NONE_RE = re.compile(r"\bno (?:one was killed|deaths|fatalit(?:y|ies)|casualties|one died)\b|"
-                      r"\bwithout (?:causing )?(?:any )?casualties\b", re.I)
+def _paragraphs(doc: Doc) -> list[int]:
+    """Paragraph number of each sentence (a line break between two sentences starts a paragraph)."""
+    idx, out, n = doc_index(doc), [], 0
+    for i, sent in enumerate(idx.sents):
+        n += i > 0 and "\n" in idx.text[idx.sents[i - 1].end_char - 1:sent.start_char + 1]
+        out.append(n)
+    return out
 
 
-def _count(noun: Token) -> int | None:
-    """How many people a noun phrase counts, its conjuncts included: 'two soldiers and a civilian' -> 3.
-    None when it cannot be told ('civilians', 'dozens of people')."""
-    total = 0
-    for head in [noun, *noun.conjuncts]:
-        nums = [c for c in head.children if c.dep_ in ("nummod", "quantmod") or (c.dep_ == "det" and c.like_num)]
-        if nums:
-            parsed = parse_number(nums[0].text)
-            if parsed is None or parsed[1]:
-                return None
-            total += int(parsed[0])
-        elif head.tag_ in ("NN", "NNP") or any(c.lower_ in ("a", "an", "one") for c in head.children):
-            total += 1  # "killed a civilian", "killed the driver", "killed Ahmed Ali"
-        else:
-            return None
-    return total
+_SAME_TIME = re.compile(r"\b(same|(?:the|that) (?:day|night|morning|afternoon|evening)|at the time|hours? later)\b",
+                        re.I)
+_OTHER_TIME = re.compile(r"\b(days?|weeks?|months?|years?|decades?|ago|earlier|previously|recently|\d{4})\b", re.I)
 
 
-def fatalities(sent: Span) -> int | None:
-    """Deaths a sentence reports, read from the parse: 'killing 6 civilians', 'two soldiers were killed',
-    'shot dead a farmer', '2 fatalities', 'no fatalities were reported' (0). None when it says nothing."""
-    if _NONE_RE.search(sent.text):
-        return 0
-    for tok in sent:
-        lem = tok.lemma_.lower()
-        victim = None
-        shot_dead = lem == "shoot" and any(x.lower_ == "dead" for c in tok.children for x in (c, *c.children))
-        if lem in _KILL_VERBS or shot_dead:
-            victim = next((c for c in tok.children if c.dep_ in ("dobj", "nsubjpass")), None)
-        elif lem in ("die", "dead") and tok.pos_ in ("VERB", "ADJ"):
-            victim = next((c for c in tok.children if c.dep_ in ("nsubj", "dobj")), None)
-            if victim is None and tok.dep_ in ("oprd", "acomp", "amod", "xcomp", "ccomp") and tok.head.pos_ == "VERB":
-                victim = next((c for c in tok.head.children if c.dep_ == "dobj"), None)  # "left three DEAD"
-        elif lem in ("fatality", "death") and tok.pos_ == "NOUN":
-            victim = tok
-            nums = [c for c in tok.children if c.dep_ == "nummod"]
-            if nums and (parsed := parse_number(nums[0].text)) and not parsed[1]:
-                return int(parsed[0])
+def in_context(article: Article, doc: Doc, events: list[Event], sent_nos: list[int],
+               stated: list[str | None] | None = None) -> list[Event]:
+    """Dates and deaths that an event's own sentence does not state, read from the article around it.
+
+    Date: analysts date an event by the nearest date stated before it in the article ('On Sunday, Kataib
+    Hezbollah threatened ... He also called for ...', 'since June 13, when Israel launched ... Iran responded
+    that same night'); never the publication date by default, never a later sentence's date, and not when
+    the event's own time words (`stated`) say it is another time they do not fix ('days after X warned').
+    Deaths: a violent event whose sentence counts none gets those the following sentences of its paragraph
+    report, added up ('... clashed with armed pirates. 10 pirates were beaten to death. A fisher was also
+    killed.' -> 11), a summary count ('1 fatality.') restating rather than adding; an ACLED note's own
+    coding ('Fatalities coded as 3') is what the first violent event of its paragraph gets."""
+    sents = doc_index(doc).sents
+    dates = sentence_dates(doc, article.published)
+    paras = _paragraphs(doc)
+    out = list(events)
+    for k, (ev, n) in enumerate(zip(events, sent_nos)):
+        own = stated[k] if stated else None
+        if ev.date is None:  # another date of its sentence, else (unless it says when, unfixed) an earlier one
+            lowest = n if own and _OTHER_TIME.search(own) and not _SAME_TIME.search(own) else 0
+            anchor = next((dates[j] for j in range(n, lowest - 1, -1) if dates[j] is not None), None)
+            if anchor is not None:
+                (d, prec), text = anchor
+                out[k] = ev.model_copy(update={"date": d.isoformat(), "date_precision": prec, "date_text": text})
+    order = sorted((n, k) for k, n in enumerate(sent_nos) if events[k].event_type in _FATAL_TYPES)
+    deaths = [death_report(s) for s in sents] if order else []
+    first_of_para: dict[int, int] = {}
+    for n, k in order:
+        first_of_para.setdefault(paras[n], k)
+    for n, k in order:
+        if out[k].fatalities is not None:
             continue
-        if victim is not None and victim.pos_ in ("NOUN", "PROPN", "NUM"):
-            if victim.pos_ == "NUM" and (parsed := parse_number(victim.text)) and not parsed[1]:
-                return int(parsed[0])
-            n = _count(victim)
-            if n is not None:
-                return n
-    return None
+        total = None
+        for j in range(n, len(sents)):
+            if paras[j] != paras[n]:
+                break
+            count, summary = deaths[j]
+            if count is not None:
+                total = max(total or 0, count) if summary else (total or 0) + count
+        out[k] = out[k].model_copy(update={"fatalities": total})
+    for para, k in first_of_para.items():
+        text = " ".join(s.text for j, s in enumerate(sents) if paras[j] == para)
+        if (coded := coded_fatalities(text)) is not None:
+            out[k] = out[k].model_copy(update={"fatalities": coded})
+    return out
 
 
 # ------------------------------------------------------------------------------------- codes, contexts
@@ -239,23 +298,25 @@ def _confidence(m: Mention) -> float:
 
 
 def to_event(article: Article, m: Mention, reg: Registry) -> Event:
-    sent = m.sent
+    sent, when = m.sent, article.published
     qs = quantities(sent)
-    resolved = resolve_date(m.date.text, article.published) if m.date is not None else None
+    date_span = date_words(m.date) if m.date is not None else None
+    resolved = resolve_date(date_span.text, article.published) if date_span is not None else None
     acled_type, acled_sub = acled_types(m.event_type, m.mode)
     condition = None
     if m.condition is not None:
         condition = Condition(text=m.condition.text, event_type=m.condition_type,
-                              actor=resolve_actor(m.condition_actor, reg))
+                              actor=resolve_actor(m.condition_actor, reg, when=when))
     return Event(
         event_id=event_id(article, m), article_id=article.id, event_type=m.event_type, mode=m.mode,
         context=contexts(sent), acled_event_type=acled_type, acled_sub_event_type=acled_sub,
-        actor=resolve_actor(m.actor, reg, as_group=m.actor_is_speaker_group),
-        recipient=resolve_actor(m.recipient, reg), location=None,
+        actor=resolve_actor(m.actor, reg, as_group=m.actor_is_speaker_group, when=when),
+        recipient=resolve_actor(m.recipient, reg, when=when),
+        location=event_location(sent, m.trigger, getattr(sent.doc._, "places", None)),
         date=resolved[0].isoformat() if resolved else None, date_precision=resolved[1] if resolved else None,
-        date_text=m.date.text if resolved else None,
-        fatalities=fatalities(sent) if m.event_type == "ASSAULT" else None, quantities=qs,
-        evidence=evidence_of(sent), speaker=resolve_actor(m.speaker, reg),
+        date_text=date_span.text if resolved else None,
+        fatalities=fatalities(sent) if m.event_type in _FATAL_TYPES else None, quantities=qs,
+        evidence=evidence_of(sent), speaker=resolve_actor(m.speaker, reg, when=when),
         modality=Modality(negated=m.negated, hypothetical=m.hypothetical, hedged=m.hedged, condition=condition),
         confidence=_confidence(m),
     )
@@ -269,20 +330,24 @@ def doc_to_events(article: Article, doc: Doc) -> list[Event]:
     mentions = doc._.event_mentions or []
     sent_of = doc_index(doc).sent_of_token
     events = [to_event(article, m, reg) for m in mentions]
+    events = in_context(article, doc, events, [sent_of[m.trigger.i] for m in mentions],
+                        [m.date.text if m.date is not None else None for m in mentions])
     order = sorted(range(len(events)), key=lambda i: (
         sent_of[mentions[i].trigger.i], len(list(mentions[i].trigger.ancestors)),
         events[i].actor is None, mentions[i].trigger.i))
-    return merge_restatements([events[i] for i in order])
+    carried = {events[i].event_id for i, m in enumerate(mentions) if m.recipient_carried}
+    return merge_restatements([events[i] for i in order], keep=carried)
 
 
 def _party_key(a: Actor | None) -> str | None:
     return None if a is None else a.id or a.name.casefold()
 
 
-def merge_restatements(events: list[Event]) -> list[Event]:
+def merge_restatements(events: list[Event], keep: set[str] = frozenset()) -> list[Event]:
     """One event per fact: a later event with the same type, mode, actor and recipient (both known), told by
     the same voice (speaker) and with no conflicting date restates an earlier one. The better-evidenced of
-    the two (higher confidence, then the dated one) stands at the earlier one's place."""
+    the two (higher confidence, then the dated one) stands at the earlier one's place. Events in `keep`
+    (ids) are never merged: their recipient was inferred, so sameness of parties proves nothing."""
 
     def key(e: Event) -> tuple:
         return (e.event_type, e.mode, _party_key(e.actor), _party_key(e.recipient), _party_key(e.speaker),
@@ -291,8 +356,9 @@ def merge_restatements(events: list[Event]) -> list[Event]:
     out: list[Event] = []
     for ev in events:
         k = key(ev)
-        twin = next((i for i, o in enumerate(out) if None not in k[2:4] and key(o) == k
-                     and (o.date is None or ev.date is None or o.date == ev.date)), None)
+        twin = None if ev.event_id in keep else next(
+            (i for i, o in enumerate(out) if None not in k[2:4] and key(o) == k and o.event_id not in keep
+             and (o.date is None or ev.date is None or o.date == ev.date)), None)
         if twin is None:
             out.append(ev)
         elif (ev.confidence, ev.date is not None) > (out[twin].confidence, out[twin].date is not None):

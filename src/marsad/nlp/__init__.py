@@ -32,6 +32,7 @@ def _ruler_patterns() -> list[dict]:
 def load_pipeline(model: str) -> Language:
     """Load `model` (a pipeline package name or path) and add marsad's components. Cached per process."""
     from ..extract import component  # noqa: F401  (registers the factory)
+    from ..geo import geoparse  # noqa: F401  (registers marsad_places)
 
     try:
         nlp = spacy.load(model)
@@ -46,6 +47,8 @@ def load_pipeline(model: str) -> Language:
     ruler.add_patterns(_ruler_patterns())
     if "parser" in nlp.pipe_names:
         nlp.add_pipe("marsad_paragraphs", before="parser")
+    if "ner" in nlp.pipe_names:
+        nlp.add_pipe("marsad_places", after="ner")  # Doc._.places: the resolved place names
     nlp.add_pipe("marsad_events", last=True)
     return nlp
 

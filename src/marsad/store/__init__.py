@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -149,6 +149,21 @@ class Store:
         """Check the database answers (raises StoreError if not)."""
         with self._errors("the store does not answer"), self.engine.connect() as conn:
             conn.execute(sa.select(1))
+
+    def sync_registry(self, entries: Iterable[Any]) -> int:
+        """Upsert the actor registry's entries (id, name, kind, aliases ...) into the actors table, so that
+        the store answers 'who is who' for every actor, mentioned yet or not. Returns the number of rows."""
+        rows = [{"key": e.id, "name": e.name, "country": e.country, "sector": e.sector,
+                 "acled_inter": e.acled_inter, "parent": e.parent, "kind": e.kind, "aliases": list(e.aliases),
+                 "wikidata": e.wikidata, "provisional": False} for e in entries]
+        with self._errors("cannot store the actor registry"), self._write() as conn:
+            stmt = _insert_for(conn)(actors)
+            stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={
+                c: stmt.excluded[c] for c in ("name", "country", "sector", "acled_inter", "parent", "kind",
+                                              "aliases", "wikidata", "provisional")})
+            for i in range(0, len(rows), _PAGE):
+                conn.execute(stmt, rows[i:i + _PAGE])
+        return len(rows)
 
     def has_article(self, content_hash: str) -> bool:
         """Whether an article with this content hash is stored."""
@@ -324,8 +339,11 @@ class _EventRows:
 
 
 def _actor_row(key: str, actor: Actor) -> dict:
+    """An actors row. An actor outside the registry with a proper name ('Saraya Awliya al-Dam') is
+    provisional: kept under its exact normalised name, which later articles reuse."""
+    provisional = actor.id is None and any(w[:1].isupper() for w in actor.name.split())
     return {"key": key, "name": actor.name, "country": actor.country, "sector": actor.sector,
-            "acled_inter": actor.acled_inter, "parent": actor.parent}
+            "acled_inter": actor.acled_inter, "parent": actor.parent, "provisional": provisional}
 
 
 def _place_row(key: str, place: Place) -> dict:

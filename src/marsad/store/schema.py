@@ -55,6 +55,10 @@ actors = sa.Table(
     sa.Column("sector", sa.Text),
     sa.Column("acled_inter", sa.Integer),
     sa.Column("parent", sa.Text),
+    sa.Column("kind", sa.Text),
+    sa.Column("aliases", sa.JSON),
+    sa.Column("wikidata", sa.Text),
+    sa.Column("provisional", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 places = sa.Table(

@@ -1,0 +1,1 @@
+"""Places: the offline gazetteer, the geoparser spaCy component and event locations."""

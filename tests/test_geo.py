@@ -1,0 +1,135 @@
+"""The offline gazetteer, the geoparser component, `marsad geoparse` and event locations."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pycountry
+import pytest
+
+from marsad.geo.gazetteer import PRECISION, distance_km, load_gazetteer, supplement_rows
+
+MARSAD = [sys.executable, "-m", "marsad.cli"]
+
+
+@pytest.fixture(scope="module")
+def gaz():
+    return load_gazetteer()
+
+
+def _best(gaz, name, country=None):
+    cands = [c for c in gaz.lookup(name) if country is None or c.country == country]
+    assert cands, name
+    return cands[0]
+
+
+def test_erbil_is_in_iraq(gaz):
+    assert _best(gaz, "Erbil").country == "IRQ"
+
+
+def test_babil_is_the_iraqi_province_not_babylon_ny(gaz):
+    assert _best(gaz, "Babil").country == "IRQ"
+
+
+def test_supplement_base(gaz):
+    c = _best(gaz, "Ain al-Asad")
+    assert c.feature == "base" and c.country == "IRQ" and distance_km(c.lat, c.lon, 33.7856, 42.4412) < 5
+
+
+def test_basra_coordinates(gaz):
+    c = next(c for c in gaz.lookup("Basra") if c.feature in ("city", "capital"))
+    assert distance_km(c.lat, c.lon, 30.5085, 47.7804) < 20
+
+
+def test_demonym_is_not_a_gazetteer_name(gaz):
+    assert gaz.lookup("Iraqi") == []
+
+
+def test_supplement_is_well_formed():
+    rows = supplement_rows()
+    assert 80 <= len(rows) <= 200
+    for r in rows:
+        assert r["name"].strip() and r["source"].strip(), r
+        assert -90 <= r["lat"] <= 90 and -180 <= r["lon"] <= 180, r
+        assert r["feature"] in PRECISION, r
+        if r["country"]:
+            assert pycountry.countries.get(alpha_3=r["country"]) is not None, r
+
+
+# ------------------------------------------------------------------------------------------ geoparser
+
+@pytest.fixture(scope="module")
+def nlp():
+    from marsad.config import get_settings
+    from marsad.nlp import load_pipeline
+
+    return load_pipeline(get_settings().spacy_model)
+
+
+def _places(nlp, text):
+    return nlp(text)._.places
+
+
+@pytest.mark.slow
+def test_geoparse_erbil(nlp):
+    ps = _places(nlp, "Drones were intercepted over Erbil on Monday.")
+    assert [(p.text, p.country, p.precision) for p in ps] == [("Erbil", "IRQ", 1)]
+
+
+@pytest.mark.slow
+def test_geoparse_containment(nlp):
+    ps = _places(nlp, "A rocket hit an oil field in Khurmala, Erbil, on Monday.")
+    assert [p.text for p in ps] == ["Khurmala", "Erbil"]
+    assert all(p.country == "IRQ" for p in ps)
+
+
+@pytest.mark.slow
+def test_demonym_is_not_a_place(nlp):
+    assert _places(nlp, "Iraqi officials said the talks would resume.") == []
+
+
+@pytest.mark.slow
+def test_province_precision(nlp):
+    ps = _places(nlp, "Gunmen attacked a checkpoint in Diyala province.")
+    assert ps and ps[0].country == "IRQ" and ps[0].precision == 3 and ps[0].feature == "admin1"
+
+
+@pytest.mark.slow
+def test_event_location_prefers_the_attached_place(nlp):
+    from marsad.geo.locate import event_location
+
+    doc = nlp("BAGHDAD (Reuters) - Iraqi officials said a drone struck near Eilat, Israel's southern port city.")
+    trigger = next(t for t in doc if t.lemma_ == "strike")
+    sent = next(s for s in doc.sents if trigger in s)
+    loc = event_location(sent, trigger, doc._.places)
+    assert loc is not None and loc.text == "Eilat" and loc.country == "ISR" and loc.precision == 2
+
+
+# ------------------------------------------------------------------------------------------------- CLI
+
+@pytest.mark.slow
+def test_cli_geoparse(tmp_path: Path):
+    f = tmp_path / "in.jsonl"
+    f.write_text(json.dumps({"id": "a", "text": "Drones were intercepted over Erbil."}) + "\n"
+                 + json.dumps({"id": "b", "text": "Protesters gathered in Basra, Iraq."}) + "\n")
+    proc = subprocess.run([*MARSAD, "geoparse", str(f)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    recs = [json.loads(ln) for ln in proc.stdout.splitlines()]
+    assert [r["id"] for r in recs] == ["a", "b"]
+    assert recs[0]["places"][0]["country"] == "IRQ"
+    basra = recs[1]["places"][0]
+    assert basra["text"] == "Basra" and distance_km(basra["lat"], basra["lon"], 30.5085, 47.7804) < 20
+
+
+@pytest.mark.slow
+def test_cli_geoparse_bad_line(tmp_path: Path):
+    lines = [json.dumps({"id": "a", "text": "Clashes in Erbil."}), "{not json", json.dumps({"id": "c"}),
+             json.dumps({"id": "d", "text": "Shelling near Gaza."})]
+    proc = subprocess.run([*MARSAD, "geoparse", "-"], input="\n".join(lines) + "\n", capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 3
+    assert [json.loads(ln)["id"] for ln in proc.stdout.splitlines()] == ["a", "d"]
+    errs = [json.loads(ln) for ln in proc.stderr.splitlines() if ln.startswith("{")]
+    assert [e["error"]["code"] for e in errs] == ["E104", "E105"]
