@@ -1,9 +1,9 @@
 """`make eval`: the shared acceptance scorers and marsad's own evaluations, against pinned floors.
 
 Runs ../shared/eval/contract_check.py and score_events.py (seeds gold) on this checkout's `marsad`,
-eval/plover_gsr.py, and eval/acled_eval.py (the ACLED classifier on held-out countries, news and seeds
-sentences). Floors live in eval/floors.json. A data set that is not beside the checkout is skipped,
-saying so. Exit status 1 when any metric is below its floor (the quality gate).
+eval/plover_gsr.py, eval/acled_eval.py (the ACLED classifier on held-out countries, news and seeds
+sentences), eval/news_plover.py and eval/actor_resolution.py (the project's own list of actor
+mentions). Floors live in eval/floors.json. A data set that is not beside the checkout is skipped, saying so. Exit status 1 when any metric is below its floor (the quality gate).
 """
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ def runs() -> list[tuple[str, list[str], Path]]:
         ("plover_gsr", [py, str(HERE / "plover_gsr.py")], SHARED / "data/plover/PLOVER_GSR_CAMEO.txt"),
         ("acled_heldout", [py, str(HERE / "acled_eval.py")], SHARED / "data/acled/acled_train.csv.gz"),
         ("news_plover_dev", [py, str(HERE / "news_plover.py")], HERE / "data/news_acled_dev.jsonl"),
+        ("actor_resolution", [py, str(HERE / "actor_resolution.py")], HERE / "data/actor_mentions.tsv"),
     ]
 
 

@@ -110,3 +110,9 @@ def test_actors_command_searches_and_adds(tmp_path):
     assert (tmp_path / "actors.jsonl").read_text() == before  # nothing written
     r = run("actors", "add", "pmf", "--name", "Renamed", env=env)
     assert r.returncode == 2 and (tmp_path / "actors.jsonl").read_text() == before
+
+
+def test_role_changes_hands_within_a_year():
+    reg = load_registry()
+    assert reg.lookup("the US president", date(2025, 6, 20)).id == "donald-trump"
+    assert reg.lookup("the US president", date(2024, 6, 20)).id == "joe-biden"

@@ -218,3 +218,17 @@ def test_cli_train(tmp_path):
     r = run(["train", "acled", "--data", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "m2")])
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert json.loads(r.stderr.splitlines()[-1])["error"]["code"] == "E101"
+
+
+@pytest.mark.parametrize("text, sub, actor1", [
+    ("Unidentified gunmen shot dead a shopkeeper in the market.", "Attack", 3),
+    ("Military forces clashed with rebel fighters near the border.", "Armed clash", 1),
+    ("Suspected Mungiki members hacked a man to death.", "Attack", 3),
+])
+def test_interaction_code_models_read_the_perpetrators_category(text, sub, actor1):
+    from marsad.classify.inter import predict_inter
+
+    (code, p), = predict_inter("actor1", [text], [sub])
+    assert code == actor1 and 0 < p <= 1
+    (code2, _), = predict_inter("actor2", ["Police arrested three protesters in the capital."], ["Arrests"])
+    assert code2 in (5, 6, 7)

@@ -1,6 +1,7 @@
 """The store against real databases: a SQLite file and (when reachable) PostgreSQL, same code."""
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import date, datetime
@@ -347,3 +348,24 @@ def test_concurrent_first_open(backend: str, tmp_path, request: pytest.FixtureRe
             s.close()
         if drop:
             drop()
+
+
+def test_registry_loaded_into_the_store_and_provisional_actors(store: Store) -> None:
+    from marsad.resolve.registry import load_registry
+
+    reg = load_registry()
+    assert store.sync_registry(reg.by_id.values()) == len(reg)
+    assert store.sync_registry(reg.by_id.values()) == len(reg)  # again: updated in place, no duplicates
+    a = make_article("p1")
+    store.add_article(a, [make_event(a, actor=make_actor("Saraya Awliya al-Dam"),
+                                     recipient=make_actor("local residents"))])
+    with store.engine.connect() as conn:
+        kh = conn.execute(sa.text("SELECT name, kind, aliases, provisional FROM actors "
+                                  "WHERE key = 'kataib-hezbollah'")).one()
+        rows = dict(conn.execute(sa.text("SELECT key, provisional FROM actors WHERE key LIKE 'name:%'")).all())
+        n = conn.execute(sa.text("SELECT count(*) FROM actors")).scalar_one()
+    assert kh.name == "Kataib Hezbollah" and kh.kind == "org" and not kh.provisional
+    aliases = kh.aliases if isinstance(kh.aliases, list) else json.loads(kh.aliases)  # JSON text on SQLite
+    assert "Kataeb Hezbollah" in aliases
+    assert rows == {"name:saraya awliya al-dam": True, "name:local residents": False}
+    assert n == len(reg) + 2
