@@ -138,6 +138,8 @@ def resolve_actor(span: Span | None, reg: Registry, as_group: bool = False, when
         return _actor(org, text, start, end)
     country = next((c for t in span if (c := reg.country_of_word(t.text))), None)
     sector, inter, _ = generic_type(span)
+    if inter == 1 and country is None and any(t.pos_ == "PROPN" for t in span if t.i != span.root.i):
+        sector, inter = None, None  # "KIA forces", "People's Defense Force": a named group's, not a state's
     if org is not None:
         country, sector, inter = org.country, org.sector, org.acled_inter
     return Actor(id=None, name=text, text=text, start=start, end=end, country=country, sector=sector,
