@@ -29,7 +29,8 @@ QID = re.compile(r"^Q[1-9]\d*$")
 
 # Aliases of a listed actor that deliberately win over a generated state actor's alias ("Israeli army" is the IDF,
 # not the generated ISR-MIL). Anything else a file claims from a generated state actor is a collision.
-OVERRIDES = {("israeli army", "idf"), ("israeli military", "idf"), ("israeli forces", "idf")}
+OVERRIDES = {("israeli army", "idf"), ("israeli military", "idf"), ("israeli forces", "idf"),
+             ("sudanese army", "sudanese-armed-forces"), ("sudanese armed forces", "sudanese-armed-forces")}
 
 # Normalised aliases that are ordinary English words (the entity ruler matches on lower case, so "IS" would tag
 # the verb "is", "WHO" the pronoun "who"): none may be an alias in the files after core.jsonl.
