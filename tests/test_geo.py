@@ -133,3 +133,37 @@ def test_cli_geoparse_bad_line(tmp_path: Path):
     assert [json.loads(ln)["id"] for ln in proc.stdout.splitlines()] == ["a", "d"]
     errs = [json.loads(ln) for ln in proc.stderr.splitlines() if ln.startswith("{")]
     assert [e["error"]["code"] for e in errs] == ["E104", "E105"]
+
+
+@pytest.mark.slow
+def test_parenthesised_containment(nlp):
+    """ACLED notes name the admin areas in parentheses: they decide which Lisbon."""
+    ps = _places(nlp, "On 9 May 2020, about 100 people gathered in Lisbon (Ohio) to protest the lockdown.")
+    assert ps[0].text == "Lisbon" and ps[0].country == "USA" and ps[0].admin1 == "Ohio"
+
+
+@pytest.mark.slow
+def test_document_focus_prefers_the_local_namesake(nlp):
+    """Among Texas towns, a bare 'Paris' is Paris, Texas; alone it is the French capital."""
+    ps = _places(nlp, "Officials in Tyler, Longview and Sulphur Springs met on Monday. The Paris council agreed.")
+    assert next(p for p in ps if p.text == "Paris").admin1 == "Texas"
+    assert _places(nlp, "The talks were held in Paris on Monday.")[0].country == "FRA"
+
+
+@pytest.mark.slow
+def test_event_location_is_the_town_not_its_container(nlp):
+    from marsad.geo.locate import event_location
+
+    doc = nlp("On 4 August 2020, nearly 300 people staged a march in Pittsburgh (Pennsylvania). "
+              "One person was arrested by police.")
+    trigger = next(t for t in doc if t.text == "arrested")
+    loc = event_location(trigger.sent, trigger, doc._.places)
+    assert loc is not None and loc.text == "Pittsburgh"
+
+
+@pytest.mark.slow
+def test_bracketed_containment_after_a_town_word_does_not_crash(nlp):
+    """Regression: 'in Jalandhar city (Jalandhar, Punjab)' once raised inside the component, and the whole
+    article was rejected."""
+    doc = nlp("On 15 Feb, students protested in front of the DC's office in Jalandhar city (Jalandhar, Punjab).")
+    assert any(p.country == "IND" for p in doc._.places)

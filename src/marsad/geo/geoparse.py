@@ -11,6 +11,8 @@ the other names resolve to), in two passes so a clear name helps an ambiguous on
 """
 from __future__ import annotations
 
+import logging
+
 import math
 import re
 from dataclasses import dataclass, field, replace
@@ -29,8 +31,9 @@ if not Doc.has_extension("places"):
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
 # words after a name that say what kind of place it is: ("Diyala province" -> an admin1)
 ADMIN1_WORDS = {"province", "governorate", "state", "prefecture", "oblast", "region", "wilaya", "emirate"}
-ADMIN2_WORDS = {"county", "district", "parish", "municipality", "borough", "subdistrict", "qada", "township"}
-CITY_WORDS = {"city", "town", "village", "camp", "neighbourhood", "neighborhood", "area", "suburb"}
+ADMIN2_WORDS = {"county", "district", "parish", "municipality", "borough", "subdistrict", "sub-district", "qada",
+                "township", "regency", "upazila", "tehsil", "taluka", "woreda", "lga", "commune", "departement"}
+CITY_WORDS = {"city", "town", "village", "camp", "neighbourhood", "neighborhood", "area", "suburb", "locality"}
 TYPE_WORDS = ADMIN1_WORDS | ADMIN2_WORDS | CITY_WORDS
 # "near X", "outskirts of X": ACLED precision 2 (near the town, not in it)
 NEAR_WORDS = {"near", "outskirts", "outside", "nearby", "vicinity", "north", "south", "east", "west",
@@ -43,7 +46,7 @@ NOT_PLACE_ENTS = {"PERSON", "DATE", "TIME", "NORP", "CARDINAL", "ORDINAL", "MONE
 # capitalised words of organisation names that are also towns somewhere ("Commissioner of Police")
 COMMON_WORDS = {"police", "university", "national", "union", "march", "may", "independence", "liberty", "mobile",
                 "reading", "bath", "nice", "split", "normal", "commerce", "justice", "congress", "federal",
-                "republic", "security", "defence", "defense", "army", "navy", "interior", "media", "mission",
+                "republic", "security", "defence", "defense", "army", "navy", "interior", "media", "mission", "al", "el",
                 "progress", "unity", "victory", "freedom", "hope", "peace", "welfare", "council", "court"}
 # words before a name that narrow it ("Northeast Georgia"): never a place on their own
 QUALIFIERS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "northern",
@@ -51,8 +54,14 @@ QUALIFIERS = {"north", "south", "east", "west", "northeast", "northwest", "south
               "north-east", "north-west", "south-east", "south-west", "mid", "rural", "metro", "suburban"}
 DEMONYM_END = re.compile(r"(?:an|ans|ese|ish|ian|ians|is|i|z)$")
 # default population-like prior of curated entries (bases, regions ...) that have no population
+AREAS = {"country", "admin1", "admin2", "region", "district"}
+# how much the article's focus counts: its share of mentions in the candidate's province / country
+FOCUS_ADMIN1, FOCUS_COUNTRY, FOCUS_REGION = 3.0, 2.0, 1.5
+MAX_CANDIDATES = 20  # referents of one name considered (Springfield: dozens)
 FEATURE_PRIOR = {"base": 5e5, "crossing": 2e5, "site": 2e5, "town": 2e5, "district": 5e5, "region": 3e6,
                  "sea": 3e6, "airport": 2e3, "continent": 1e8}
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -127,34 +136,41 @@ class Geoparser:
             if s >= e or any(taken[s:e]):
                 return False
             span = doc[s:e]
-            if any(t.text == "," for t in span):  # "Khurmala, Erbil" tagged as one entity: two names
-                cut = [s - 1] + [t.i for t in span if t.text == ","] + [e]
+            if any(t.text in (",", "(", ")") for t in span):  # "Khurmala, Erbil", "Campos (Rio de Janeiro"
+                cut = [s - 1] + [t.i for t in span if t.text in (",", "(", ")")] + [e]  # tagged as one entity
                 return any([add(a + 1, b, source) for a, b in zip(cut, cut[1:]) if a + 1 < b])
             text = span.text
             if text.islower() or not any(ch.isalpha() for ch in text):
                 return False
             cands, hint = _candidates(self.gaz, text)
+            if text.isupper() and len(text) <= 4 and "." not in text:  # "NISA", "LIB": acronyms, bar "UK"
+                cands = [c for c in cands if c.feature == "country"]
             if not cands:
                 return False
             if _is_demonym(text) and not any(c.feature == "country" for c in cands):
                 return False  # "Iraqi" is a demonym; "U.S." is also the country
             if DEMONYM_END.search(text) and not any(c.flags & PRIMARY for c in cands):
-                return False  # "Sri Lankan", "Abkhaz": an alternate name that is really an adjective
+                return False  # "Sri Lankan", "Abkhaz": an alternate name that is really an adjective (and "Iran")
             if not (text.endswith(".") and len(text) <= 6):
                 cands = [c for c in cands if not c.flags & ABBR or c.flags & (PRIMARY | ALT)]
             if source != "ner":
-                cands = [c for c in cands if _strong(c)]
-                if source == "scan":
+                # is the name a place at all? Decided on its well-known referents only; which place it is is
+                # then decided among all of them ("Dublin" tagged PERSON passes as Ireland's capital, and may
+                # still be Dublin, Ohio in an article about Columbus)
+                if source == "scan":  # only the name an entry is known by, not any alternate spelling
                     cands = [c for c in cands if c.flags & (PRIMARY | ABBR) or c.feature in FEATURE_PRIOR
                              or c.feature == "country"]
-                    if len(span) == 1:  # a lone capitalised word: only a sizeable place, not a common word
-                        if span[0].lower_ in COMMON_WORDS:
-                            return False
-                        cands = [c for c in cands if c.population >= 20000 or c.feature != "city"]
+                gate = [c for c in cands if _strong(c)]
+                if source == "scan" and len(span) == 1:  # a lone capitalised word: a sizeable place only
+                    if span[0].lower_ in COMMON_WORDS:
+                        return False
+                    gate = [c for c in gate if c.population >= 20000 or c.feature != "city"]
+                if source == "bare-org":  # "Wagner forces", "Tunas Bangsa": a sizeable place only
+                    gate = [c for c in gate if c.population >= 50000 or c.feature not in ("city", "admin2")]
                 if source == "person":
-                    cands = [c for c in cands if c.flags & PRIMARY and (
-                        c.population >= 50000 or c.feature in ("country", "admin1"))]
-                if not cands or _not_a_place(text):
+                    gate = [c for c in gate if c.feature in ("country", "admin1") or (
+                        c.flags & PRIMARY and c.population >= 50000)]
+                if not gate or _not_a_place(text):
                     return False
             elif _not_a_place(text) and not any(c.feature in ("country", "admin1") for c in cands):
                 return False
@@ -216,12 +232,14 @@ class Geoparser:
                 if q > ent.start and add(q, ent.end, "ner"):
                     out[-1].near = True
                     continue
-                if len(ent) > 1 and add(ent.start, ent.end - 1, "ner"):  # "Pointe Coupee Parish"
+                if len(ent) > 1 and doc[ent.end - 1].lower_ in TYPE_WORDS | {"parish"} \
+                        and add(ent.start, ent.end - 1, "ner"):  # "Pointe Coupee Parish", not "Lake" of "Lake Union"
                     continue
             elif ent.label_ in ("ORG", "PERSON"):
                 # the whole name as a place (the small model tags Erbil as ORG), only when used like one
                 before = doc[ent.start - 1].lower_ if ent.start > 0 else ""
-                if (ent.label_ == "ORG" or before in LOC_PREPS) and add(*widen(ent.start, ent.end), "org"):
+                src = "org" if before in LOC_PREPS else "bare-org"
+                if (ent.label_ == "ORG" or before in LOC_PREPS) and add(*widen(ent.start, ent.end), src):
                     continue
                 if ent.label_ == "PERSON" and len(ent) == 1 and add(ent.start, ent.end, "person"):
                     continue  # a lone capitalised word tagged PERSON that is a well-known place: "Dublin"
@@ -267,18 +285,20 @@ class Geoparser:
                 twin = next((o for o in cities if o.country == c.country and c.name in (o.admin1, o.admin2)
                              and o.flags & PRIMARY and key(o.name) == key(m.text)), None)
                 if twin is not None:
-                    boost[twin.idx] = max(boost.get(twin.idx, 0), 2 * c.population)  # the city and its province
+                    boost[twin.idx] = max(boost.get(twin.idx, 0), c.population)  # the city and its province
                     continue
             out.append(c)
         return [replace(c, population=max(c.population, boost[c.idx])) if c.idx in boost else c for c in out]
 
     def resolve(self, doc: Doc, ms: list[Mention]) -> None:
-        """Pick each mention's referent: prior + coherence with the other names' candidates (same province,
-        within 100 km, same country), iterated; mentions of the same name share one referent."""
-        contained: dict[int, Mention] = {}  # "X, Y": Y contains X
-        for a, b in zip(ms, ms[1:]):
-            if b.start == a.end + 1 and doc[a.end].text == ",":
-                contained[id(a)] = b
+        """Pick each mention's referent: prior + containment ("Tula (East Hararghe, Oromia)") + coherence with
+        the other names' candidates, iterated; mentions of the same name share one referent.
+
+        Coherence is local (another name within 100 km or in the same province) and the article's focus: the
+        share of the other mentions that fall in the candidate's province and in its country. A local paper's
+        "Paris" among Texas towns is Paris, Texas; a bare "Paris" in an article about Georgia and Russia is
+        the French capital (population prior)."""
+        outers = _containers(doc, ms)
         names: dict[tuple, list[Mention]] = {}
         for m in ms:
             m.cands = self._merge_namesakes(m)
@@ -287,30 +307,34 @@ class Geoparser:
         cands, base, gid = [], [], []
         for g, group in enumerate(groups):
             m = group[0]
-            ranked = sorted(m.cands, key=lambda c: -self._base(m, c))[:10]
+            ranked = sorted(m.cands, key=lambda c: -self._base(m, c))[:MAX_CANDIDATES]
             for c in ranked:
                 sc = self._base(m, c)
                 for mm in group:  # containment evidence of any mention of this name
-                    outer = contained.get(id(mm))
-                    if outer is not None:
+                    for outer in outers.get(id(mm), ()):
                         sc += 6 if any(self._inside(c, o) for o in outer.cands) else -2
                 cands.append(c)
                 base.append(sc)
                 gid.append(g)
         n = len(cands)
         base_a, gid_a = np.array(base), np.array(gid)
-        local, country = _relatedness(cands)
-        same = gid_a[:, None] == gid_a[None, :]  # a name is no evidence for itself
-        local[same] = 0.0
-        country[same] = 0.0
+        weight = np.array([len(g) for g in groups], float)  # a name's weight in the focus: how often it is used
+        local, region = _relatedness(cands)
+        own = gid_a[:, None] == gid_a[None, :]
+        local[own] = 0.0  # a name is no evidence for itself
+        region[own] = 0.0
+        region *= weight[gid_a][None, :] / np.maximum(weight.sum() - weight[gid_a], 1.0)[:, None]
+        a1_of = _index([(c.country, c.admin1) if c.admin1 and c.feature != "country" else None for c in cands])
+        cc_of = _index([c.country for c in cands])
         score = base_a.copy()
         for _ in range(3):
             p = np.exp(2.3 * (score - score.max()))
             tot = np.zeros(len(groups))
             np.add.at(tot, gid_a, p)
             p = p / tot[gid_a]
-            score = base_a + np.minimum(local @ p, 3.0) + np.minimum(country @ p, 1.0)
-        best: dict[int, Candidate] = {}
+            score = (base_a + np.minimum(local @ p, 3.0) + FOCUS_ADMIN1 * _share(a1_of, gid_a, p, weight)
+                     + FOCUS_COUNTRY * _share(cc_of, gid_a, p, weight) + FOCUS_REGION * (region @ p))
+        best: dict[int, tuple[Candidate, int]] = {}
         for i in range(n):
             g = gid[i]
             if g not in best or score[i] > score[best[g][1]]:
@@ -318,12 +342,18 @@ class Geoparser:
         for g, group in enumerate(groups):
             for m in group:
                 m.best = best[g][0]
+                # "Tula (East Hararghe, Oromia)" when no Tula the gazetteer knows is in Oromia: not Tula, Russia
+                # (a parenthesis only: "Tikrit, Anbar and Nineveh" is a list)
+                if "(" in doc[m.end:m.end + 2].text and outers.get(id(m)) and not any(
+                        self._inside(m.best, o) for mo in outers[id(m)] for o in mo.cands):
+                    m.best = None
         # a containing name resolves to what contains its inner name ("Gainesville, Ga." -> Georgia, US)
-        for a, outer in ((a, contained.get(id(a))) for a in ms):
-            if outer is not None and a.best is not None:
-                fit = [o for o in outer.cands if self._inside(a.best, o)]
-                if fit:
-                    outer.best = max(fit, key=lambda c: self._base(outer, c))
+        for a in ms:
+            for outer in outers.get(id(a), ()):
+                if a.best is not None:
+                    fit = [o for o in outer.cands if self._inside(a.best, o)]
+                    if fit:  # an area rather than a town near it: "(Djenne, Mopti)" is the Mopti region
+                        outer.best = max(fit, key=lambda c: (c.feature in AREAS, self._base(outer, c)))
 
     @staticmethod
     def _inside(c: Candidate, outer: Candidate) -> bool:
@@ -342,21 +372,22 @@ class Geoparser:
     # --------------------------------------------------------------------------------------------- output
 
     def __call__(self, doc: Doc) -> Doc:
-        ms = self.mentions(doc)
-        if ms:
-            self.resolve(doc, ms)
+        try:
+            ms = self.mentions(doc)
+            if ms:
+                self.resolve(doc, ms)
+        except Exception:  # noqa: BLE001  a geoparser bug must cost the places, not the article's events
+            log.warning("geoparsing failed; the article is coded without places", exc_info=True)
+            ms = []
         doc._.places = [to_place(m) for m in ms if m.best is not None]
         return doc
 
 
 def _relatedness(cands: list[Candidate]) -> tuple[np.ndarray, np.ndarray]:
-    """How much candidate j supports candidate i: local (1 same province or within 100 km for towns and
-    sites) and same-country (0.5) evidence, kept apart so that many names of one country cannot outvote a
-    province named once. Countries and provinces relate through membership only (their points are far)."""
-    len(cands)
-    cc = {c: i for i, c in enumerate({c.country for c in cands if c.country})}
+    """How much candidate j supports candidate i: locally (1 when in the same province, or within 100 km for
+    towns and sites; countries and provinces relate through membership only, their points are far) and
+    regionally (1 within 1,000 km: Gaza among Israel and Egypt is not the Mozambican province)."""
     a1 = {a: i for i, a in enumerate({(c.country, c.admin1) for c in cands if c.admin1})}
-    country = np.array([cc.get(c.country, -1 - i) for i, c in enumerate(cands)])
     adm = np.array([a1.get((c.country, c.admin1), -1 - i) if c.admin1 and c.feature != "country" else -1 - i
                     for i, c in enumerate(cands)])
     fine = np.array([c.feature not in ("country", "admin1", "continent", "sea", "region") for c in cands])
@@ -365,10 +396,50 @@ def _relatedness(cands: list[Candidate]) -> tuple[np.ndarray, np.ndarray]:
     dlat = lat[:, None] - lat[None, :]
     dlon = lon[:, None] - lon[None, :]
     h = np.sin(dlat / 2) ** 2 + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin(dlon / 2) ** 2
-    near = (12742.0 * np.arcsin(np.sqrt(np.clip(h, 0, 1))) < 100) & fine[:, None] & fine[None, :]
-    local = ((adm[:, None] == adm[None, :]) | near).astype(float)
-    same_country = np.where(country[:, None] == country[None, :], 0.5, 0.0) * (1 - local)
-    return local, same_country
+    km = 12742.0 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+    near = (km < 100) & fine[:, None] & fine[None, :]
+    return ((adm[:, None] == adm[None, :]) | near).astype(float), (km < 1000).astype(float)
+
+
+def _index(keys: list) -> np.ndarray:
+    """Small integer ids of hashable keys (-1 for None)."""
+    ids: dict = {}
+    return np.array([-1 if k is None else ids.setdefault(k, len(ids)) for k in keys], int)
+
+
+def _share(area: np.ndarray, gid: np.ndarray, p: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """For each candidate, the share of the article's other mentions (by weight, with their current
+    probabilities) that fall in the same area (province or country) as it does."""
+    n_area, n_group = int(area.max()) + 1, len(weight)
+    if n_area <= 0 or n_group < 2:
+        return np.zeros(len(p))
+    ok = area >= 0
+    mass = np.zeros((n_group, n_area))  # group x area: probability mass of the group in the area
+    np.add.at(mass, (gid[ok], area[ok]), p[ok])
+    mass *= weight[:, None]
+    total = mass.sum(axis=0)
+    other = total[area] - mass[gid, area]
+    share = other / (weight.sum() - weight[gid])
+    return np.where(ok, share, 0.0)
+
+
+def _containers(doc: Doc, ms: list[Mention]) -> dict[int, list[Mention]]:
+    """The names that say what contains a name: "Basra, Iraq", "Sungguminasa district, Gowa regency",
+    and every name of a parenthesis right after it, ACLED's "Tula (East Hararghe, Oromia)"."""
+    out: dict[int, list[Mention]] = {}
+    for k, a in enumerate(ms):
+        j = a.end + 1 if a.end < len(doc) and doc[a.end].lower_ in TYPE_WORDS else a.end  # "Kekirawa town ("
+        if j >= len(doc):
+            continue
+        nxt = doc[j].text
+        if nxt == "," and k + 1 < len(ms) and ms[k + 1].start == j + 1:
+            out[id(a)] = [ms[k + 1]]
+        elif nxt == "(":
+            close = next((t.i for t in doc[j:j + 30] if t.text == ")"), j + 30)
+            inside = [b for b in ms[k + 1:] if b.end <= close]
+            if inside:
+                out[id(a)] = inside
+    return out
 
 
 def to_place(m: Mention) -> Place:
