@@ -202,3 +202,27 @@ def test_an_unresolved_possessive_is_no_actor():
     events = _one("The militia said its fighters attacked their positions near the town.")
     ev = _find(events, "ASSAULT", "attacked their positions")
     assert ev["recipient"] is None or ev["recipient"]["name"].lower() not in ("their", "its")
+
+
+def test_parties_the_sentence_implies():
+    ev = _find(_one("In Erbil, a suspected drone was shot down early Monday near the newly constructed US consulate."),
+               "ASSAULT", "shot down")
+    assert ev["actor"] is None and ev["recipient"]["country"] == "USA"  # whose facility it hit; attacker unknown
+    ev = _find(_one("He expressed readiness to provide all forms of necessary assistance to help Iran respond."),
+               "AGREE", "assistance")
+    assert ev["recipient"]["country"] == "IRN"
+
+
+def test_a_further_demand_goes_to_the_same_addressee_and_a_retaliation_to_the_attacker():
+    events = _one("Seminary students in Basra called on the Iraqi government to close the airspace. "
+                  "They further demanded the expulsion of foreign forces.")
+    assert _find(events, "REQUEST", "further demanded")["recipient"]["id"] == "IRQ-GOV"
+    events = _one("On June 13 Israel launched missile strikes deep inside Iranian territory. "
+                  "Iran responded that same night with massive retaliatory barrages.")
+    assert _find(events, "ASSAULT", "retaliatory")["recipient"]["country"] == "ISR"
+
+
+def test_a_place_of_something_else_is_not_where_the_event_happened():
+    events = _one("A group of seminary students in Basra announced their support for Iran. "
+                  "The group affirmed their adherence to the religious authority in Najaf.")
+    assert _find(events, "SUPPORT", "adherence")["location"]["name"].startswith("Basra")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .coref import carry_addressees
+from .coref import carry_addressees, retaliation_targets
 from .coref import resolve as resolve_anaphors
 from .events import Mention, code_sentence, doc_index, load_lexicon, quote_spans
 
@@ -30,6 +30,7 @@ class EventCoder:
         mentions = [m for sent in doc_index(doc).sents for m in code_sentence(sent, self.lexicon, quotes)]
         resolve_anaphors(doc, mentions, self.lexicon)
         carry_addressees(doc, mentions)
+        retaliation_targets(doc, mentions)
         return mentions
 
     def set_annotations(self, doc: Doc, mentions: list[Mention]) -> None:

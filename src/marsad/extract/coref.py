@@ -139,3 +139,32 @@ def carry_addressees(doc: Doc, mentions: list[Mention]) -> None:
             last[key] = (sent, m.recipient)
         elif key in last and sent - last[key][0] <= ADDRESSEE_WINDOW:
             m.recipient, m.recipient_carried = last[key][1], True
+
+
+_RETALIATION = {"retaliate", "retaliation", "retaliatory", "respond", "response", "revenge", "avenge", "reprisal"}
+
+
+def _country_of(span: Span) -> str | None:
+    from ..resolve.registry import load_registry
+
+    reg = load_registry()
+    return next((c for t in span if (c := reg.country_of_word(t.text))), None)
+
+
+def retaliation_targets(doc: Doc, mentions: list[Mention]) -> None:
+    """A retaliation is aimed at whoever attacked the retaliator: 'Israel launched strikes deep inside
+    Iranian territory. Iran responded that same night with massive retaliatory barrages' -> at Israel."""
+    attacks = sorted((m for m in mentions if m.event_type == "ASSAULT"), key=lambda m: m.trigger.i)
+    for m in attacks:
+        if m.recipient is not None or m.actor is None:
+            continue
+        if not any(t.lemma_.lower() in _RETALIATION for t in m.sent):
+            continue
+        me = (m.actor.text.casefold(), _country_of(m.actor))
+        for prior in reversed([a for a in attacks if a.trigger.i < m.trigger.i]):
+            if prior.actor is None or prior.recipient is None:
+                continue
+            hit = (prior.recipient.text.casefold(), _country_of(prior.recipient))
+            if me[0] == hit[0] or (me[1] is not None and me[1] == hit[1]):
+                m.recipient = prior.actor
+                break
