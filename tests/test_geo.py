@@ -167,3 +167,77 @@ def test_bracketed_containment_after_a_town_word_does_not_crash(nlp):
     article was rejected."""
     doc = nlp("On 15 Feb, students protested in front of the DC's office in Jalandhar city (Jalandhar, Punjab).")
     assert any(p.country == "IND" for p in doc._.places)
+
+
+# ---------------------------------------------------------------------- demonyms, admin points, capitals
+
+def test_admin_points_are_well_formed():
+    from marsad.geo.gazetteer import admin_points
+
+    pts = admin_points()
+    assert len([k for k in pts if not k[1]]) >= 150  # countries
+    for (iso3, _), (lat, lon) in pts.items():
+        assert pycountry.countries.get(alpha_3=iso3) is not None, iso3
+        assert -90 <= lat <= 90 and -180 <= lon <= 180
+
+
+def test_admin1_and_country_points_are_geonames_points(gaz):
+    """A province's point is GeoNames', not the middle of its towns' bounding box (174 km off for Virginia)."""
+    va = next(c for c in gaz.lookup("Virginia") if c.feature == "admin1" and c.country == "USA")
+    assert distance_km(va.lat, va.lon, 37.5481, -77.4468) < 5
+    on = next(c for c in gaz.lookup("Ontario") if c.feature == "admin1")
+    assert distance_km(on.lat, on.lon, 49.25, -84.5) < 5
+    assert gaz.country("GEO") is not None and distance_km(gaz.country("GEO").lat, gaz.country("GEO").lon, 42, 43.5) < 5
+
+
+def test_country_is_shown_by_its_common_name(gaz):
+    """The country entry is shown as 'Iran', not 'Iran, Islamic Republic of'."""
+    c = _best(gaz, "Iran")
+    assert c.feature == "country" and c.name == "Iran"
+
+
+@pytest.mark.slow
+def test_demonyms_are_kept_apart(nlp):
+    doc = nlp("Russian troops moved deeper into Georgia, South Ossetian officials said.")
+    assert [p.text for p in doc._.places] == ["Georgia"]
+    dem = {p.text: p for p in doc._.demonyms}
+    assert set(dem) == {"Russian", "South Ossetian"}
+    assert all(p.feature == "demonym" and p.precision == 3 for p in dem.values())
+    assert dem["Russian"].country == "RUS" and dem["South Ossetian"].country == "GEO"
+
+
+@pytest.mark.slow
+def test_demonym_follows_the_article_focus(nlp):
+    """'Georgian' is the country among Russia and Tbilisi, the US state among Atlanta and Savannah."""
+    doc = nlp("Georgian forces shelled Tskhinvali as Russian tanks crossed from Vladikavkaz.")
+    assert next(p for p in doc._.demonyms if p.text == "Georgian").country == "GEO"
+    doc = nlp("Farmers from Macon, Savannah and Valdosta met in Atlanta, where Georgian peaches were sold.")
+    g = next(p for p in doc._.demonyms if p.text == "Georgian")
+    assert g.country == "USA" and g.admin1 == "Georgia"
+
+
+@pytest.mark.slow
+def test_demonym_is_never_an_event_location(nlp):
+    from marsad.geo.locate import event_location
+
+    doc = nlp("Israeli aircraft struck targets on Monday.")
+    trigger = next(t for t in doc if t.lemma_ == "strike")
+    assert event_location(trigger.sent, trigger, doc._.places) is None
+
+
+@pytest.mark.slow
+def test_bare_washington_is_the_capital(nlp):
+    assert _places(nlp, "The delegation flew to Washington for talks.")[0].feature == "capital"
+    ps = _places(nlp, "Rain fell on Seattle, Tacoma and Spokane. Washington state officials warned of floods.")
+    assert next(p for p in ps if p.text.startswith("Washington")).feature == "admin1"
+
+
+@pytest.mark.slow
+def test_cli_geoparse_lists_demonyms(tmp_path: Path):
+    f = tmp_path / "in.jsonl"
+    f.write_text(json.dumps({"id": "a", "text": "Iraqi police patrolled Basra."}) + "\n")
+    proc = subprocess.run([*MARSAD, "geoparse", str(f)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    places = json.loads(proc.stdout)["places"]
+    assert [(p["text"], p["feature"]) for p in places] == [("Iraqi", "demonym"), ("Basra", "city")]
+    assert places[0]["country"] == "IRQ" and places[0]["precision"] == 3

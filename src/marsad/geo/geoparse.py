@@ -4,18 +4,24 @@ to one gazetteer entry, setting `Doc._.places` (a list of `Place`, in text order
 Recognition: NER spans (GPE, LOC, FAC; ORG/PERSON only when the gazetteer knows a sizeable place of that
 name and the actor registry does not know an organisation or person by it: the small English model tags
 Erbil as ORG), then capitalised n-grams the NER missed that are the primary name of a gazetteer place.
-Demonyms ("Iraqi") are never places. Resolution scores every candidate: population prior, feature (a
+Demonyms ("Iraqi", "Georgian", "Texan") are kept apart: never in `Doc._.places` (an adjective of nationality
+is not where an event happened), but resolved like names and set as `Doc._.demonyms` (Places with feature
+"demonym", precision 3, the point of the country or province), which `marsad geoparse` lists with the
+names. Resolution scores every candidate: population prior, feature (a
 country beats a village of the same name), the words around ("Diyala province", "near X"), containment
 ("Khurmala, Erbil", "Basra, Iraq", "Gainesville, Ga."), and the article's focus (countries and provinces
 the other names resolve to), in two passes so a clear name helps an ambiguous one.
 """
 from __future__ import annotations
 
+import csv
+import io
 import logging
-
 import math
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 from spacy.language import Language
@@ -27,6 +33,8 @@ from .gazetteer import ABBR, ALT, PRIMARY, Candidate, Gazetteer, distance_km, ke
 
 if not Doc.has_extension("places"):
     Doc.set_extension("places", default=None)
+if not Doc.has_extension("demonyms"):
+    Doc.set_extension("demonyms", default=None)
 
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
 # words after a name that say what kind of place it is: ("Diyala province" -> an admin1)
@@ -82,6 +90,37 @@ def _is_demonym(text: str) -> bool:
     reg = load_registry()
     k = key(text)
     return k in reg.demonyms or k.rstrip("s") in reg.demonyms
+
+
+@lru_cache(maxsize=1)
+def _geo_demonyms() -> dict[str, tuple[str, str, str]]:
+    """Demonyms of provinces and regions ("Texan", "South Ossetian"): key -> (place name, ISO3, feature)."""
+    text = resources.files("marsad.data").joinpath("geo/demonyms.tsv").read_text(encoding="utf-8")
+    return {key(r["demonym"]): (r["place"], r["country"], r["feature"])
+            for r in csv.DictReader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)}
+
+
+def _demonym_candidates(gaz: Gazetteer, text: str) -> list[Candidate]:
+    """What a demonym may stand for: the country of the actor registry's demonym table ("Georgian" ->
+    Georgia) and a first-level division elsewhere of that country's name (Georgia, US), or the province or
+    region of the geo table ("Texan"). Plurals too ("Palestinians")."""
+    reg = load_registry()
+    k = key(text)
+    for form in (k, k[:-1] if k.endswith("s") else None):
+        if not form:
+            continue
+        if iso3 := reg.demonyms.get(form):
+            c = gaz.country(iso3)
+            if c is None:
+                return []
+            twins = [o for o in gaz.lookup(c.name) if o.feature == "admin1" and o.country != iso3
+                     and o.flags & PRIMARY]
+            return [c, *twins]
+        if form in _geo_demonyms():
+            name, iso3, feature = _geo_demonyms()[form]
+            cands = [c for c in gaz.lookup(name) if c.country == iso3]
+            return [c for c in cands if c.feature == feature][:1] or cands[:1]
+    return []
 
 
 def _not_a_place(text: str) -> bool:
@@ -247,6 +286,22 @@ class Geoparser:
                     scan(ent.start, ent.end, "scan", first_ok=True)
         # capitalised words the NER missed
         scan(0, len(doc), "scan")
+        # demonyms ("Russian", "Sri Lankan", "Palestinians"), on the words no name took ("U.S." is the country)
+        i = 0
+        while i < len(doc):
+            for n in (2, 1):
+                span = doc[i:i + n]
+                if len(span) < n or doc[i].is_stop or any(taken[k] or not (doc[k].is_title or doc[k].is_upper) or not doc[k].is_alpha
+                                        for k in range(i, i + n)):
+                    continue
+                cands = _demonym_candidates(self.gaz, span.text)
+                if cands:
+                    for k in range(i, i + n):
+                        taken[k] = True
+                    out.append(Mention(i, i + n, span.text, span.start_char, span.end_char, "demonym", cands=cands))
+                    i += n - 1
+                    break
+            i += 1
         out.sort(key=lambda m: m.start)
         return out
 
@@ -270,13 +325,16 @@ class Geoparser:
                 s += 1  # "X district" may name the district of town X
         if c.feature == "airport" and "airport" not in m.text.lower() and "airfield" not in m.text.lower():
             s -= 3
+        if c.feature == "capital" and m.hint is None and any(
+                o.feature == "admin1" and o.country == c.country and key(o.name) == key(c.name) for o in m.cands):
+            s += 1.5  # a bare "Washington" in the news is the capital, not the state (unless the state is the focus)
         return s
 
     @staticmethod
     def _merge_namesakes(m: Mention) -> list[Candidate]:
         """'Erbil', 'Gaza', 'Paris': a city and the province of the same name around it are one candidate,
         the city (with the province's population as its prior), unless a type word asks for the province."""
-        if m.hint in ("admin1", "admin2"):
+        if m.hint in ("admin1", "admin2") or m.source == "demonym":
             return m.cands
         cities = [c for c in m.cands if c.feature in ("city", "capital", "town")]
         out, boost = [], {}
@@ -298,7 +356,7 @@ class Geoparser:
         share of the other mentions that fall in the candidate's province and in its country. A local paper's
         "Paris" among Texas towns is Paris, Texas; a bare "Paris" in an article about Georgia and Russia is
         the French capital (population prior)."""
-        outers = _containers(doc, ms)
+        outers = _containers(doc, [m for m in ms if m.source != "demonym"])
         names: dict[tuple, list[Mention]] = {}
         for m in ms:
             m.cands = self._merge_namesakes(m)
@@ -379,7 +437,8 @@ class Geoparser:
         except Exception:  # noqa: BLE001  a geoparser bug must cost the places, not the article's events
             log.warning("geoparsing failed; the article is coded without places", exc_info=True)
             ms = []
-        doc._.places = [to_place(m) for m in ms if m.best is not None]
+        doc._.places = [to_place(m) for m in ms if m.best is not None and m.source != "demonym"]
+        doc._.demonyms = [to_place(m) for m in ms if m.best is not None and m.source == "demonym"]
         return doc
 
 
@@ -445,6 +504,10 @@ def _containers(doc: Doc, ms: list[Mention]) -> dict[int, list[Mention]]:
 def to_place(m: Mention) -> Place:
     c = m.best
     assert c is not None
+    if m.source == "demonym":  # "Georgian": the country's (or province's) point, never an event location
+        return Place(name=c.name, text=m.text, start=m.start_char, end=m.end_char, geonameid=c.geonameid, lat=c.lat,
+                     lon=c.lon, country=c.country, admin1=c.name if c.feature == "admin1" else c.admin1,
+                     admin2=None, feature="demonym", precision=3)
     precision = c.precision
     if precision == 1 and (m.near or m.hint == "admin2"):
         precision = 2
@@ -488,7 +551,8 @@ def geoparse(items, settings, batch_size: int = 64):
                     continue
                 try:
                     doc = docs.get(id(a)) or nlp(a.text)
-                    yield a, list(doc._.places or [])
+                    places = [*(doc._.places or []), *(doc._.demonyms or [])]  # demonyms kept apart, listed too
+                    yield a, sorted(places, key=lambda p: (p.start if p.start is not None else -1))
                 except Exception as exc:  # noqa: BLE001
                     yield Rejection(a.id, "E201", f"text could not be geoparsed: {type(exc).__name__}: {exc}")
             batch.clear()
