@@ -146,6 +146,11 @@ def _entry(t: Token, lex: Lexicon) -> dict | None:
     return None
 
 
+def is_event_word(t: Token) -> bool:
+    """Whether the token is an event trigger of the lexicon ("strikes", "attacked", "condemned")."""
+    return _entry(t, load_lexicon()) is not None
+
+
 def _verb_fits(t: Token, e: dict, lex: Lexicon) -> bool:
     if "prep" in e and not _has_child(t, ("prep", "prt"), e["prep"]):
         return False

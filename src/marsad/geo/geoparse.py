@@ -188,8 +188,9 @@ class Geoparser:
                 return False
             if _is_demonym(text) and not any(c.feature == "country" for c in cands):
                 return False  # "Iraqi" is a demonym; "U.S." is also the country
-            if DEMONYM_END.search(text) and not any(c.flags & PRIMARY for c in cands):
-                return False  # "Sri Lankan", "Abkhaz": an alternate name that is really an adjective (and "Iran")
+            if DEMONYM_END.search(text) and not any(c.flags & PRIMARY or c.feature == "country" and c.name == text
+                                                    for c in cands):
+                return False  # "Sri Lankan", "Abkhaz": an alternate name that is really an adjective ("Iran" is not)
             if not (text.endswith(".") and len(text) <= 6):
                 cands = [c for c in cands if not c.flags & ABBR or c.flags & (PRIMARY | ALT)]
             if source != "ner":
