@@ -34,3 +34,18 @@ eval: install
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache
+
+# Fuzz the parsers that meet the outside world (atheris / libFuzzer) for a fixed budget each:
+# FUZZ_RUNS inputs or FUZZ_SECONDS seconds, whichever comes first (fixed seed; corpus kept in fuzz/corpus/).
+FUZZ_RUNS    ?= 20000
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS  = readers html feeds timex
+
+.PHONY: fuzz
+fuzz: install
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzz $$t ($(FUZZ_RUNS) runs / $(FUZZ_SECONDS) s)"; \
+	  FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python fuzz/fuzz_$$t.py 2>fuzz/$$t.log \
+	    || { tail -40 fuzz/$$t.log; exit 1; }; \
+	  grep -E '^Done' fuzz/$$t.log; \
+	done

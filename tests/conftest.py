@@ -15,7 +15,8 @@ from marsad.store import Store
 # The admin connection used to create a throw-away database; override to point at another server.
 PG_ADMIN_URL = os.environ.get("MARSAD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
-DATA_TABLES = ("event_places", "event_actors", "events", "actors", "places", "articles")
+DATA_TABLES = ("alerts", "commitments", "event_clusters", "clusters", "article_bands", "event_places", "event_actors",
+               "events", "actors", "places", "articles")
 
 
 def make_article(article_id: str = "art-1", text: str | None = None, **fields: Any) -> Article:

@@ -1,6 +1,7 @@
-"""Exporters over a real SQLite store: PLOVER JSONL for real, the rest registered but not yet written."""
+"""Exporters over a real SQLite store: PLOVER JSONL, ACLED CSV, GeoJSON and Parquet."""
 from __future__ import annotations
 
+import csv
 import io
 import json
 from datetime import date, datetime
@@ -8,8 +9,7 @@ from datetime import date, datetime
 import pytest
 from conftest import make_actor, make_article, make_event, make_place
 
-from marsad.errors import MarsadError, NotImplementedYet
-from marsad.export import EXPORTERS, export, register_exporter
+from marsad.export import ACLED_COLUMNS, EXPORTERS, FLAT_COLUMNS, export, register_exporter
 from marsad.models import Modality, Quantity
 from marsad.store import Store
 
@@ -111,11 +111,79 @@ def test_plover_empty_store(sqlite_store: Store) -> None:
     assert _export(sqlite_store) == (0, [])
 
 
-def test_not_yet_formats(filled: Store) -> None:
-    for fmt in ("acled-csv", "geojson", "parquet"):
-        with pytest.raises(NotImplementedYet, match=f"export format {fmt} is not implemented yet") as info:
-            export(filled, fmt, io.BytesIO())
-        assert isinstance(info.value, MarsadError) and info.value.code == "E401"
+def _bytes(store: Store, fmt: str) -> tuple[int, bytes]:
+    out = io.BytesIO()
+    return export(store, fmt, out), out.getvalue()
+
+
+# ACLED's own column names (ACLED export / API, 2024), in ACLED's order
+ACLED_NAMES = ["event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
+               "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
+               "interaction", "civilian_targeting", "iso", "iso3", "region", "country", "admin1", "admin2",
+               "admin3", "location", "latitude", "longitude", "geo_precision", "source", "source_scale", "notes",
+               "fatalities", "tags", "timestamp"]
+
+
+def test_acled_csv(filled: Store) -> None:
+    count, raw = _bytes(filled, "acled-csv")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
+    assert list(rows[0])[:len(ACLED_NAMES)] == ACLED_NAMES == list(ACLED_COLUMNS[:len(ACLED_NAMES)])
+    assert count == 1 == len(rows)  # the talks have no ACLED type: ACLED would not record them
+    row = rows[0]
+    assert row["event_id_cnty"] == "idlib-1#0"
+    assert (row["event_date"], row["year"], row["time_precision"]) == ("2024-03-03", "2024", "1")
+    assert row["disorder_type"] == "Political violence"
+    assert (row["event_type"], row["sub_event_type"]) == ("Explosions/Remote violence",
+                                                          "Shelling/artillery/missile attack")
+    assert (row["actor1"], row["inter1"], row["actor2"], row["inter2"]) == (
+        "Syrian Arab Army", "State forces", "civilians", "Civilians")
+    assert (row["interaction"], row["interaction_code"]) == ("State forces-Civilians", "17")
+    assert (row["inter1_code"], row["inter2_code"]) == ("1", "7")
+    assert row["civilian_targeting"] == "Civilian targeting"
+    assert (row["iso"], row["iso3"], row["country"]) == ("760", "SYR", "Syrian Arab Republic")
+    assert (row["admin1"], row["admin2"], row["location"]) == ("Idlib", "Maarrat al-Nu'man", "Kafr Nabl")
+    assert (float(row["latitude"]), float(row["longitude"]), row["geo_precision"]) == (35.61, 36.56, "1")
+    assert (row["source"], row["fatalities"]) == ("Wire", "4")
+    assert row["notes"] == "Government forces shelled Kafr Nabl on Sunday, killing four civilians."
+    assert "7f3a-secret" not in raw.decode()
+    assert int(row["timestamp"]) > 1_700_000_000
+
+
+def test_geojson(filled: Store) -> None:
+    count, raw = _bytes(filled, "geojson")
+    doc = json.loads(raw)
+    assert doc["type"] == "FeatureCollection" and count == 1 == len(doc["features"])  # talks: no location
+    feature = doc["features"][0]
+    assert feature["type"] == "Feature" and feature["id"] == "idlib-1#0"
+    assert feature["geometry"] == {"type": "Point", "coordinates": [36.56, 35.61]}  # lon, lat (RFC 7946)
+    props = feature["properties"]
+    assert (props["event_type"], props["family"], props["date"]) == ("ASSAULT", "material_conflict", "2024-03-03")
+    assert (props["actor_id"], props["location"], props["country"]) == ("SYR-MIL", "Kafr Nabl", "SYR")
+    assert props["fatalities"] == 4 and props["evidence"].startswith("Government forces shelled")
+
+
+def test_parquet_is_readable_by_pyarrow(filled: Store) -> None:
+    import pyarrow.parquet as pq
+
+    count, raw = _bytes(filled, "parquet")
+    assert count == 2 and raw[:4] == b"PAR1"
+    table = pq.read_table(io.BytesIO(raw))
+    assert table.column_names == list(FLAT_COLUMNS) and table.num_rows == 2
+    rows = table.to_pylist()
+    assert rows[0]["event_id"] == "idlib-1#0" and rows[0]["date"] == date(2024, 3, 3)
+    assert (rows[0]["latitude"], rows[0]["actor_inter"], rows[0]["fatalities"]) == (35.61, 1, 4)
+    assert rows[1]["hedged"] is True and rows[1]["latitude"] is None
+    assert rows[0]["published"] == date(2024, 3, 4) and rows[0]["context"] == "military"
+
+
+def test_empty_store_exports_valid_files(sqlite_store: Store) -> None:
+    import pyarrow.parquet as pq
+
+    assert json.loads(_bytes(sqlite_store, "geojson")[1]) == {"type": "FeatureCollection", "features": []}
+    count, raw = _bytes(sqlite_store, "acled-csv")
+    assert count == 0 and raw.decode().splitlines() == [",".join(ACLED_COLUMNS)]
+    count, raw = _bytes(sqlite_store, "parquet")
+    assert count == 0 and pq.read_table(io.BytesIO(raw)).num_rows == 0
 
 
 def test_unknown_format_lists_valid_ones(filled: Store) -> None:

@@ -226,3 +226,12 @@ def test_a_place_of_something_else_is_not_where_the_event_happened():
     events = _one("A group of seminary students in Basra announced their support for Iran. "
                   "The group affirmed their adherence to the religious authority in Najaf.")
     assert _find(events, "SUPPORT", "adherence")["location"]["name"].startswith("Basra")
+
+
+def test_articles_not_in_english_are_passed_through_uncoded():
+    arts = [Article(id="ar", text="هددت كتائب حزب الله بمهاجمة القواعد الأمريكية في العراق إذا تدخلت أمريكا."),
+            Article(id="fr", text="Le Hezbollah a menacé d'attaquer les bases américaines si les États-Unis "
+                                  "interviennent."),
+            Article(id="en", text="Kataib Hezbollah threatened to attack US bases if America intervenes.")]
+    out = {a.id: evs for a, evs in extract_events(arts, get_settings(), False)}
+    assert out["ar"] == [] and out["fr"] == [] and out["en"]

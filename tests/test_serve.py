@@ -163,7 +163,8 @@ def test_api_article(client: httpx.Client) -> None:
     assert evil.status_code == 200 and evil.json()["text"] == XSS_TEXT  # JSON carries it verbatim
     assert evil.headers["content-type"] == "application/json"
     missing = client.get("/api/articles/nope")
-    assert missing.status_code == 404 and "nope" in missing.json()["detail"]
+    assert missing.status_code == 404 and "nope" in missing.json()["error"]["message"]
+    assert missing.json()["error"]["code"] == "not_found"
 
 
 def test_docs_work_offline(client: httpx.Client) -> None:
@@ -187,7 +188,8 @@ def test_docs_work_offline(client: httpx.Client) -> None:
     init = client.get("/docs/init.js").text
     assert "SwaggerUIBundle" in init and "validatorUrl: null" in init  # no badge fetched from outside
     schema = client.get("/openapi.json").json()
-    assert {"/api/events", "/api/articles/{article_id}", "/api/health"} <= set(schema["paths"])
+    assert {"/api/events", "/api/articles/{article_id}", "/api/health", "/api/events/{event_id}",
+            "/api/actors", "/api/places", "/api/timeseries", "/api/escalation", "/api/network"} <= set(schema["paths"])
 
 
 def test_server_sees_writes_from_another_process(server: tuple[str, str], client: httpx.Client) -> None:

@@ -192,7 +192,7 @@ def test_migrations_match_schema_and_reopen(store_url: str) -> None:
     assert again.counts()["articles"] == 1
     with again.engine.connect() as conn:
         context = MigrationContext.configure(conn)
-        assert context.get_current_revision() == head_revision() == "0002"
+        assert context.get_current_revision() == head_revision() == "0004"
         assert compare_metadata(context, metadata) == []
     again.close()
 

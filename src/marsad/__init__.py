@@ -6,13 +6,25 @@ The small public API::
     for article, events in marsad.extract(["reports/"]):
         ...
     store = marsad.open_store("sqlite:///events.db")
+    df = marsad.events_frame(store, country="SYR")   # pandas (backend="polars" too)
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "extract", "extract_text", "open_store"]
+__all__ = ["__version__", "actors_frame", "escalation_frame", "events_frame", "extract", "extract_text",
+           "network_frame", "open_store"]
+_FRAMES = ("events_frame", "actors_frame", "network_frame", "escalation_frame")  # marsad.frames (pandas)
+
+
+def __getattr__(name: str):
+    """The DataFrame functions of marsad.frames, imported on first use (pandas is slow to import)."""
+    if name in _FRAMES:
+        from . import frames
+
+        return getattr(frames, name)
+    raise AttributeError(f"module 'marsad' has no attribute {name!r}")
 
 
 def extract(inputs: Iterable[str], **kwargs) -> Iterator:

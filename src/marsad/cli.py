@@ -92,6 +92,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("info", help="print version, spaCy pipeline and store as one JSON object")
 
+    from .ingest import FEEDS_HELP
+
+    p = sub.add_parser("watch", help="poll RSS/Atom feeds on a schedule and ingest new articles",
+                       description="Polls the feeds (and pages) a YAML file lists, politely (robots.txt, "
+                                   "per-host delay, conditional GET, retries), and ingests new articles into "
+                                   "the store. Progress on stderr; rejected items as JSON lines on stderr; "
+                                   "Ctrl-C stops cleanly.",
+                       epilog=FEEDS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("feeds", metavar="FEEDS.yaml", help="the feeds file (format below)")
+    _add_db_arg(p)
+    p.add_argument("--interval", type=float, metavar="SECONDS",
+                   help="seconds between rounds (default: the file's 'interval', else 900)")
+    p.add_argument("--once", action="store_true", help="poll once and exit (exit 3 if anything was rejected)")
+
     p = sub.add_parser("actors", help="search the actor registry, or add to it: actors [QUERY] | actors add ID ...",
                        description="`marsad actors [QUERY]` prints matching registry actors as JSON lines "
                                    "(all with no query); `marsad actors add ID ...` adds an actor or aliases "
@@ -349,9 +363,31 @@ def cmd_geoparse(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_REJECTED if rejected else EXIT_OK
 
 
+def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
+    from .ingest.watch import Watcher, load_config, state_path
+    from .store import open_store
+
+    config = load_config(args.feeds)
+    if args.interval is not None and args.interval <= 0:
+        print(json.dumps({"error": {"code": "E608", "message": "--interval must be positive"}}), file=sys.stderr)
+        return EXIT_USAGE
+    store = open_store(settings.db_url)
+    watcher = Watcher(config, store, settings, state_path(config, Path(args.feeds), settings.data_dir),
+                      on_reject=_reject)
+    try:
+        total = watcher.run(args.interval or config.interval, once=args.once)
+    finally:
+        watcher.close()
+        counts = store.counts()
+        store.close()
+    print(json.dumps({**total.as_dict(), **counts, "store": settings.db_url}), file=sys.stderr)
+    return EXIT_REJECTED if args.once and total.rejected else EXIT_OK
+
+
 COMMANDS = {"extract": cmd_extract, "ingest": cmd_ingest, "serve": cmd_serve, "demo": cmd_demo,
             "export": cmd_export, "info": cmd_info, "classify": cmd_classify, "train": cmd_train,
-            "geoparse": cmd_geoparse, "actors": cmd_actors, "actors-add": cmd_actors}
+            "geoparse": cmd_geoparse, "actors": cmd_actors, "actors-add": cmd_actors,
+            "watch": cmd_watch}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     batch_size: int = Field(16, ge=1, description="articles per nlp.pipe batch (large batches cost memory)")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
+    # REST API access (docs/api.md): POST /api/articles needs this token as `Authorization: Bearer ...`;
+    # with none configured, ingestion over HTTP is refused (403).
+    api_token: SecretStr | None = Field(None, description="bearer token for POST /api/articles")
+    read_token_required: bool = Field(False, description="GET endpoints need a token too (read or API token)")
+    read_token: SecretStr | None = Field(None, description="bearer token for reads (the API token also works)")
+    max_request_bytes: int = Field(2 * 1024 * 1024, ge=1, description="largest accepted request body (413)")
 
     @property
     def db_url(self) -> str:

@@ -18,6 +18,17 @@ CATALOGUE: dict[str, str] = {
     "E401": "not implemented yet",
     "E402": "an optional dependency is missing (install the extra the message names)",
     "E501": "cannot listen on the requested address",
+    # sources (feeds, pages over HTTP) and input limits: marsad.ingest
+    "E108": "input is too large (over the size limit)",
+    "E109": "JSON record has a hostile or out-of-range field value",
+    "E601": "fetch failed: network error or timeout (after retries)",
+    "E602": "fetch failed: the server answered with an HTTP error status",
+    "E603": "fetch refused: disallowed by the site's robots.txt",
+    "E604": "fetch refused: the response is larger than the size limit",
+    "E605": "fetch refused: unexpected content type",
+    "E606": "fetch refused: too many redirects or a redirect loop",
+    "E607": "malformed feed: not RSS or Atom, or no readable entries",
+    "E608": "invalid feeds file (watch configuration)",
 }
 
 

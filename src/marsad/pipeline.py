@@ -7,10 +7,12 @@ from collections.abc import Callable, Iterable, Iterator
 
 from tqdm import tqdm
 
+from .analyse.alerts import evaluate_article
 from .config import Settings
 from .errors import Rejection
 from .extract.acled_codes import assign_acled
 from .extract.records import doc_to_events
+from .ingest.lang import is_english
 from .models import Article, Event
 from .nlp import load_pipeline
 from .resolve.registry import load_registry
@@ -38,10 +40,12 @@ def extract_events(items: Iterable[Article | Rejection], settings: Settings,
 
 
 def _run_batch(nlp, batch, bar) -> Iterator[tuple[Article, list[Event]] | Rejection]:
-    articles = [a for a in batch if isinstance(a, Article)]
+    """Code a batch. Articles not in English are passed through with no events: stored with their language,
+    never mis-coded by an English pipeline."""
+    articles = [a for a in batch if isinstance(a, Article) and is_english(a)]
     try:
         docs = dict(zip((id(a) for a in articles), nlp.pipe(a.text for a in articles)))
-    except Exception:  # noqa: BLE001  (one bad article must not sink the batch: redo them one by one)
+    except Exception:
         log.debug("batch failed; retrying one article at a time", exc_info=True)
         docs = {}
     done: list[tuple[Article, object, list[Event]] | Rejection] = []
@@ -49,22 +53,27 @@ def _run_batch(nlp, batch, bar) -> Iterator[tuple[Article, list[Event]] | Reject
         if isinstance(item, Rejection):
             done.append(item)
             continue
+        if not is_english(item):
+            done.append((item, None, []))
+            continue
         try:
             doc = docs.get(id(item)) or nlp(item.text)
             done.append((item, doc, doc_to_events(item, doc)))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             log.debug("article %s failed", item.id, exc_info=True)
             done.append(Rejection(item.id, "E201", f"article could not be processed: {type(exc).__name__}: {exc}"))
-    coded = iter(assign_acled([d for d in done if not isinstance(d, Rejection)]))
+    coded = iter(assign_acled([d for d in done if not isinstance(d, Rejection) and d[1] is not None]))
     for d in done:
-        yield d if isinstance(d, Rejection) else (d[0], next(coded))
+        yield d if isinstance(d, Rejection) else (d[0], next(coded) if d[1] is not None else [])
         bar.update(1)
 
 
 def ingest(store, items: Iterable[Article | Rejection], settings: Settings,
            on_reject: Callable[[Rejection], None] = lambda r: None) -> tuple[int, int, int]:
     """Extract and store each article; returns (stored, already present, rejected). Content already in the
-    store is skipped before parsing, so re-ingesting a corpus costs almost nothing."""
+    store is skipped before parsing, so re-ingesting a corpus costs almost nothing. Storing an article
+    also links near-duplicates and merges its events into consolidated events (Store.store_article);
+    the alert rules are then evaluated on it."""
     stored = present = rejected = 0
     store.sync_registry(load_registry().by_id.values())
 
@@ -80,8 +89,9 @@ def ingest(store, items: Iterable[Article | Rejection], settings: Settings,
         if isinstance(item, Rejection):
             rejected += 1
             on_reject(item)
-        elif store.add_article(*item):
+        elif (pk := store.store_article(*item)) is not None:
             stored += 1
+            evaluate_article(store, pk)  # alerts are incremental: each article as soon as it is stored
         else:
             present += 1
     return stored, present, rejected

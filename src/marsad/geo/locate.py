@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from spacy.tokens import Span, Token
 
-from ..extract.events import is_event_word
+from ..extract.events import doc_index, is_event_word
 from ..models import Place
 from .geoparse import NEAR_WORDS, TYPE_WORDS
 
@@ -72,7 +72,8 @@ def _attachment(trigger: Token, root: Token) -> tuple[int, bool] | None:
 
 def _hyphenated(doc, p: Place) -> bool:
     """The name is part of a hyphenated modifier: 'Iran-backed', 'Israel-Iran', 'US-led'."""
-    return doc.text[p.end:p.end + 1] == "-" or (p.start > 0 and doc.text[p.start - 1] == "-")
+    text = doc_index(doc).text  # Doc.text is rebuilt from the tokens on every access
+    return text[p.end:p.end + 1] == "-" or (p.start > 0 and text[p.start - 1] == "-")
 
 
 def _as_party(doc, p: Place) -> bool:
@@ -150,7 +151,7 @@ def _innermost(doc, places: list[Place], p: Place) -> Place:
     k = next((i for i, q in enumerate(places) if (q.start, q.end) == (p.start, p.end)), None)
     while k:
         q, r = places[k - 1], places[k]
-        gap = doc.text[q.end:r.start].split()
+        gap = doc_index(doc).text[q.end:r.start].split()
         if gap and gap[0].lower() in TYPE_WORDS:  # "Mandalay city (Mandalay district, ..."
             gap = gap[1:]
         if "".join(gap) not in (",", "("):
@@ -170,7 +171,10 @@ def event_location(sent: Span, trigger: Token, places: list[Place] | None) -> Pl
     if not places:
         return None
     doc = sent.doc
-    usable = [p for p in places if p.start is not None and not _in_a_name(doc, p)]
+    usable = doc.user_data.get("marsad.usable_places")  # the same for every event of the article
+    if usable is None:
+        usable = doc.user_data["marsad.usable_places"] = [p for p in places if p.start is not None
+                                                          and not _in_a_name(doc, p)]
     loc = _event_location(sent, trigger, usable)
     if loc is not None and loc.start is not None:
         inner = _innermost(doc, usable, loc)

@@ -5,23 +5,35 @@ Nothing is loaded from outside the server (no CDN): the Swagger UI assets come f
 """
 from __future__ import annotations
 
+import dataclasses
+import hmac
 import html
+import json
+import threading
+from datetime import date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import fastapi_offline
-from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Path as PathParam
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from marsad.analyse import aggregates, alerts, merge
+from marsad.config import Settings, get_settings
 from marsad.errors import MarsadError
-from marsad.models import Event
-from marsad.store import Store
+from marsad.models import PLOVER_TYPES, Event
+from marsad.store import Store, queries
+from marsad.store.queries import EventFilter
 
 DOCS_PATH = "/docs"
 DOCS_ASSETS = "/docs/assets"
@@ -35,12 +47,22 @@ CSP = (
 # Swagger UI's stylesheet draws its icons from data: URIs; its scripts are all same-origin files.
 DOCS_CSP = CSP + "; img-src 'self' data:"
 
+# The `code` of an HTTP error body {"error": {"code", "message"}}; store failures carry their E-code (503).
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 413: "payload_too_large", 422: "invalid_request",
+              500: "internal_error"}
+
 
 def _version() -> str:
     try:
         return version("marsad")
     except PackageNotFoundError:
         return "unknown"
+
+
+def error_body(status: int, message: str, **extra: Any) -> dict[str, Any]:
+    """The one error shape of the API."""
+    return {"error": {"code": HTTP_CODES.get(status, f"http_{status}"), "message": message, **extra}}
 
 
 class EventsPage(BaseModel):
@@ -95,44 +117,207 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class BodyLimit:
+    """ASGI wrapper refusing request bodies over `max_bytes` with 413: by Content-Length before anything is
+    read, and by counting while a body without one (chunked) is read (the route's read then raises 413)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.message = f"request body over the limit of {max_bytes:,} bytes (setting MARSAD_MAX_REQUEST_BYTES)"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            body = json.dumps(error_body(413, self.message)).encode()
+            await send({"type": "http.response.start", "status": 413,
+                        "headers": [(b"content-type", b"application/json"), (b"connection", b"close"),
+                                    (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        seen = 0
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise StarletteHTTPException(413, self.message)
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+
 class _MarsadAPI(FastAPI):
+    max_request_bytes = 2 * 1024 * 1024
+
     def build_middleware_stack(self) -> ASGIApp:
         # Outermost, so even the 500 page of an unhandled error carries the headers.
-        return SecurityHeaders(super().build_middleware_stack())
+        return SecurityHeaders(BodyLimit(super().build_middleware_stack(), self.max_request_bytes))
 
 
-def create_app(store: Store) -> FastAPI:
-    """The FastAPI app serving `store`: dashboard at /, API under /api, docs at /docs."""
+def _bearer(request: Request) -> bytes | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip().encode() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _token_matches(given: bytes | None, tokens: list[bytes]) -> bool:
+    return given is not None and any(hmac.compare_digest(given, t) for t in tokens)
+
+
+def _unauthorized(what: str) -> HTTPException:
+    return HTTPException(401, f"{what} needs a valid token: send 'Authorization: Bearer <token>'",
+                         headers={"WWW-Authenticate": "Bearer"})
+
+
+def _parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    if value is None:
+        return None
+    try:
+        minlon, minlat, maxlon, maxlat = (float(v) for v in value.split(","))
+    except ValueError:
+        raise HTTPException(422, "bbox must be four numbers: minlon,minlat,maxlon,maxlat") from None
+    if not (-180 <= minlon <= 180 and -180 <= maxlon <= 180 and -90 <= minlat <= maxlat <= 90):
+        raise HTTPException(422, "bbox out of range: longitudes -180..180, latitudes -90..90, minlat <= maxlat")
+    return minlon, minlat, maxlon, maxlat
+
+
+def _plover(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value.upper() not in PLOVER_TYPES:
+        raise HTTPException(422, f"unknown PLOVER event type {value!r}; valid: {', '.join(PLOVER_TYPES)}")
+    return value.upper()
+
+
+def _family(value: str | None) -> tuple[str, ...] | None:
+    try:
+        return aggregates.family_types(value) if value else None
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+# Query parameters shared by the event endpoints (`Depends(event_filter)`).
+ISO3 = r"^[A-Za-z]{3}$"
+
+
+def event_filter(
+    since: date | None = Query(None, description="event date on or after (YYYY-MM-DD)"),
+    until: date | None = Query(None, description="event date on or before (YYYY-MM-DD)"),
+    bbox: str | None = Query(None, description="minlon,minlat,maxlon,maxlat of the event location",
+                             max_length=200),
+    country: str | None = Query(None, pattern=ISO3, description="ISO3 code of the event location"),
+    admin1: str | None = Query(None, max_length=200, description="first-level division of the location"),
+    actor: str | None = Query(None, max_length=300, description="actor key / registry id or name; "
+                                                                "matches actor or recipient"),
+    event_type: str | None = Query(None, description="PLOVER event type, e.g. ASSAULT"),
+    acled_event_type: str | None = Query(None, max_length=100, description="e.g. Protests"),
+    q: str | None = Query(None, max_length=500, description="words in the evidence (case-insensitive)"),
+    min_sources: int | None = Query(None, ge=1, le=1000, description="distinct sources reporting the event"),
+) -> EventFilter:
+    return EventFilter(since=since, until=until, bbox=_parse_bbox(bbox), country=country, admin1=admin1,
+                       actor=actor, event_type=_plover(event_type), acled_event_type=acled_event_type, q=q,
+                       min_sources=min_sources)
+
+
+# POST /api/articles: one record or a list, as in JSONL input (CONTRACT.md).
+_ARTICLE_SCHEMA = {
+    "type": "object", "required": ["id"],
+    "properties": {"id": {"type": "string"}, "text": {"type": "string"}, "html": {"type": "string"},
+                   "title": {"type": "string"}, "published": {"type": "string", "format": "date"},
+                   "url": {"type": "string"}, "source": {"type": "string"}},
+}
+_POST_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "oneOf": [_ARTICLE_SCHEMA, {"type": "array", "items": _ARTICLE_SCHEMA}]}}}}}
+
+
+def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
+    """The FastAPI app serving `store`: dashboard at /, API under /api, docs at /docs (see docs/api.md)."""
+    settings = settings or get_settings()
     app = _MarsadAPI(
         title="marsad",
         version=_version(),
-        description="Conflict events extracted from news articles, with their evidence.",
+        description="Conflict events extracted from news articles, with their evidence. Errors: "
+                    '`{"error": {"code", "message"}}`.',
         docs_url=None,  # FastAPI's own /docs and /redoc load from a CDN: replaced below
         redoc_url=None,
     )
+    app.max_request_bytes = settings.max_request_bytes
     app.state.store = store
     app.mount(DOCS_ASSETS, StaticFiles(directory=_SWAGGER_DIR), name="docs-assets")
+    api_tokens = [settings.api_token.get_secret_value().encode()] if settings.api_token else []
+    read_tokens = api_tokens + ([settings.read_token.get_secret_value().encode()] if settings.read_token else [])
+    ingest_lock = threading.Lock()  # one ingest at a time: the spaCy pipeline is shared
 
     @app.exception_handler(MarsadError)
     async def store_failed(_request: Request, exc: MarsadError) -> JSONResponse:
         return JSONResponse({"error": {"code": exc.code, "message": exc.message}}, status_code=503)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
+        return JSONResponse(error_body(exc.status_code, message), status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+                   for e in exc.errors()]
+        message = "; ".join(f"{'.'.join(str(p) for p in d['loc'])}: {d['msg']}" for d in details)
+        return JSONResponse(error_body(422, message or "invalid request", details=details), status_code=422)
+
+    @app.exception_handler(Exception)
+    async def internal_error(_request: Request, _exc: Exception) -> JSONResponse:
+        return JSONResponse(error_body(500, "internal error (see the server log)"), status_code=500)
+
+    def require_read(request: Request) -> None:
+        if not settings.read_token_required:
+            return
+        if not read_tokens:
+            raise HTTPException(403, "reads need a token (MARSAD_READ_TOKEN_REQUIRED=true) but the server has "
+                                     "none configured: set MARSAD_READ_TOKEN or MARSAD_API_TOKEN")
+        if not _token_matches(_bearer(request), read_tokens):
+            raise _unauthorized("reading")
+
+    def require_write(request: Request) -> None:
+        if not api_tokens:
+            raise HTTPException(403, "ingestion over the API is disabled: the server has no API token "
+                                     "(set MARSAD_API_TOKEN)")
+        if not _token_matches(_bearer(request), api_tokens):
+            raise _unauthorized("POST /api/articles")
+
+    read = [Depends(require_read)]
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False, dependencies=read)
     def dashboard(
         limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)
     ) -> HTMLResponse:
         rows = list(store.iter_event_rows(limit=limit, offset=offset))
         return HTMLResponse(render_dashboard(rows, store.counts(), limit, offset))
 
-    @app.get("/api/events", response_model=EventsPage)
+    @app.get("/api/events", response_model=EventsPage, dependencies=read)
     def list_events(
-        limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)
+        f: EventFilter = Depends(event_filter),
+        limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=10_000_000),
     ) -> dict[str, Any]:
-        """Stored events in stored order: by article as ingested, then by rank (main event first)."""
-        items = list(store.iter_events(limit=limit, offset=offset))
-        return {"items": items, "limit": limit, "offset": offset, "total": store.counts()["events"]}
+        """Stored events matching every given filter, in stored order (by article as ingested, then rank:
+        main event first), with the total number of matches."""
+        rows, total = queries.events_page(store, f, limit, offset)
+        return {"items": [r for r, _ in rows], "limit": limit, "offset": offset, "total": total}
 
-    @app.get("/api/articles/{article_id:path}", response_model=StoredArticle)
+    @app.get("/api/events/{event_id:path}", dependencies=read)
+    def get_event(event_id: str = PathParam(max_length=1000)) -> dict[str, Any]:
+        """One event (`#` in an id is sent as %23) with its evidence, article(s) and distinct sources."""
+        found = queries.event_detail(store, event_id)
+        if found is None:
+            raise HTTPException(404, f"no stored event with id {event_id!r}")
+        return found
+
+    @app.get("/api/articles/{article_id:path}", response_model=StoredArticle, dependencies=read)
     def get_article(article_id: str) -> dict[str, Any]:
         """The latest stored version of an article, with its events (the id may contain slashes)."""
         found = store.article(article_id)
@@ -140,9 +325,145 @@ def create_app(store: Store) -> FastAPI:
             raise HTTPException(404, f"no stored article with id {article_id!r}")
         return found
 
+    @app.post("/api/articles", dependencies=[Depends(require_write)], openapi_extra=_POST_BODY)
+    async def post_articles(request: Request) -> dict[str, Any]:
+        """Ingest one article `{"id", "text", "title"?, "published"?, "url"?, "source"?}` or a list of them
+        through the pipeline (idempotent). Needs `Authorization: Bearer <MARSAD_API_TOKEN>`."""
+        from marsad.ingest.readers import record_to_article
+        from marsad.pipeline import ingest
+
+        try:
+            data = json.loads(await request.body())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise HTTPException(422, f"the body is not JSON: {exc}") from None
+        records = data if isinstance(data, list) else [data]
+        if not all(isinstance(r, dict) for r in records):
+            raise HTTPException(422, "the body must be an article object or a list of them")
+        items = [record_to_article(r, f"item {i}", {}) for i, r in enumerate(records)]
+        rejected: list[dict] = []
+
+        def run() -> tuple[int, int, int]:
+            with ingest_lock:
+                return ingest(store, items, settings, on_reject=lambda r: rejected.append(r.to_json()))
+
+        stored, present, _ = await run_in_threadpool(run)
+        return {"received": len(records), "stored": stored, "already_present": present, "rejected": rejected}
+
+    @app.get("/api/actors", dependencies=read)
+    def list_actors(
+        q: str | None = Query(None, max_length=300, description="words in the key, name or an alias"),
+        limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0),
+    ) -> dict[str, Any]:
+        """Actors (registry and provisional) with their event counts, by name."""
+        items, total = queries.search_actors(store, q, limit, offset)
+        return {"items": items, "limit": limit, "offset": offset, "total": total}
+
+    @app.get("/api/actors/{key:path}", dependencies=read)
+    def get_actor(key: str = PathParam(max_length=300),
+                  limit: int = Query(50, ge=1, le=1000, description="latest events shown")) -> dict[str, Any]:
+        """One actor (by key or name) with its latest events, its counterparts and its network neighbourhood
+        (edges by event family, allegiance edges)."""
+        found = queries.actor_detail(store, key, limit)
+        if found is None:
+            raise HTTPException(404, f"no actor with key or name {key!r}")
+        actor = found["actor"]
+        return {"actor": actor, "events": found["events"],
+                "counterparts": aggregates.counterparts(found["counterpart_rows"]),
+                "network": aggregates.network(store, actor=actor["key"])}
+
+    @app.get("/api/places", dependencies=read)
+    def list_places(
+        country: str | None = Query(None, pattern=ISO3), q: str | None = Query(None, max_length=200),
+        limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
+    ) -> dict[str, Any]:
+        """Stored places with their event counts, most eventful first."""
+        items, total = queries.list_places(store, country, q, limit, offset)
+        return {"items": items, "limit": limit, "offset": offset, "total": total}
+
+    @app.get("/api/timeseries", dependencies=read)
+    def timeseries(
+        f: EventFilter = Depends(event_filter),
+        by: str = Query("day", pattern="^(day|week|month)$"),
+        family: str | None = Query(None, description="verbal_cooperation, material_cooperation, "
+                                                     "verbal_conflict, material_conflict, cooperation, "
+                                                     "conflict, verbal or material"),
+    ) -> dict[str, Any]:
+        """Event counts per period by PLOVER family (every period of the range, zeros included)."""
+        types = _family(family)
+        if types is not None:
+            f = dataclasses.replace(f, event_types=types)
+        series = aggregates.family_series(queries.count_by_day(store, f), by, f.since, f.until)
+        return {"by": by, "family": family, "items": series}
+
+    @app.get("/api/escalation", dependencies=read)
+    def escalation(
+        f: EventFilter = Depends(event_filter),
+        dyad: str | None = Query(None, max_length=600, description="two actors, 'A,B' (keys or names)"),
+    ) -> dict[str, Any]:
+        """The daily escalation index (docs/api.md: PLOVER intensities, modality discounts) of the matching
+        events, e.g. ?country=IRN, or of one actor dyad (events between the two, either direction)."""
+        pair = None
+        if dyad is not None:
+            parts = [p.strip() for p in dyad.split(",")]
+            if len(parts) != 2 or not all(parts):
+                raise HTTPException(422, "dyad must be two actors: A,B")
+            pair = (parts[0], parts[1])
+        series = aggregates.escalation_series(queries.intensity_rows(store, f, pair), f.since, f.until)
+        return {"country": f.country, "dyad": list(pair) if pair else None, "items": series}
+
+    @app.get("/api/network", dependencies=read)
+    def network(
+        f: EventFilter = Depends(event_filter),
+        family: str | None = Query(None, description="only edges of this family"),
+        min_weight: int = Query(1, ge=1),
+        limit: int = Query(500, ge=1, le=10_000, description="heaviest edges kept"),
+    ) -> dict[str, Any]:
+        """Actor network: actor -> recipient edges by event family (weight = events), nodes with degree and
+        weighted degree centrality, allegiance edges from SUPPORT events."""
+        types = _family(family)
+        if types is not None:
+            f = dataclasses.replace(f, event_types=types)
+        rows = queries.edge_rows(store, f)
+        keys = sorted({r[0] for r in rows} | {r[1] for r in rows})
+        graph = aggregates.network_graph(rows, queries.actor_names(store, keys), min_weight)
+        graph["total_edges"] = len(graph["edges"])
+        graph["edges"] = graph["edges"][:limit]
+        return graph
+
+    @app.get("/api/alerts", dependencies=read)
+    def get_alerts(
+        limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0, le=10_000_000),
+        since: datetime | None = Query(None, description="only alerts created at or after this time (UTC)"),
+    ) -> dict[str, Any]:
+        """Alerts raised by the stored rules (spikes, new actors, triggered commitments), newest first."""
+        return {"items": alerts.list_alerts(store, limit, offset, since), "limit": limit, "offset": offset}
+
+    @app.get("/api/commitments", dependencies=read)
+    def get_commitments() -> dict[str, Any]:
+        """Conditional threats kept as commitments, with their evidence and the alerts they triggered."""
+        return {"items": alerts.list_commitments(store)}
+
+    @app.get("/api/clusters", dependencies=read)
+    def get_clusters(
+        limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=10_000_000),
+        min_sources: int = Query(1, ge=1),
+    ) -> dict[str, Any]:
+        """Consolidated events (one per real event, merged across articles) with their mentions and
+        sources, first-report time and per-field agreement."""
+        items = list(merge.iter_clusters(store, limit, offset, min_sources))
+        return {"items": items, "limit": limit, "offset": offset}
+
+    @app.get("/api/clusters/of/{event_id:path}", dependencies=read)
+    def get_cluster_of(event_id: str = PathParam(max_length=1000)) -> dict[str, Any]:
+        """The consolidated event a stored event belongs to."""
+        found = merge.cluster_of(store, event_id)
+        if found is None:
+            raise HTTPException(404, f"no stored event with id {event_id!r}")
+        return found
+
     @app.get("/api/health", response_model=Health)
     def health() -> dict[str, str]:
-        """Liveness: the server runs and its store answers (503 if not)."""
+        """Liveness: the server runs and its store answers (503 if not). Never needs a token."""
         store.ping()
         return {"status": "ok", "version": _version()}
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
@@ -26,6 +26,7 @@ from marsad.store.schema import actors, articles, event_actors, event_places, ev
 __all__ = ["Store", "StoreError", "actor_key", "open_store", "place_key"]
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+_CONSOLIDATE_LOCK = 0x6D61727361640002  # serialises merging across PostgreSQL writers (one cluster per event)
 _PAGE = 500  # rows fetched per query by the iterators; no connection is held between pages
 
 
@@ -64,6 +65,7 @@ class Store:
         except sa.exc.ArgumentError as exc:
             raise StoreError(f"invalid database URL {url!r}: {exc}") from None
         self._shown_url = parsed.render_as_string(hide_password=True)
+        self.merge_config: Any = None  # a marsad.analyse.merge.MergeConfig; None: its defaults
         backend = parsed.get_backend_name()
         if backend not in SUPPORTED_BACKENDS:
             raise StoreError(
@@ -87,7 +89,7 @@ class Store:
     def __repr__(self) -> str:
         return f"Store({self._shown_url!r})"
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -99,19 +101,36 @@ class Store:
 
     # -- writing -------------------------------------------------------------------------------------
 
-    def add_article(self, article: Article, events: list[Event]) -> bool:
+    def add_article(self, article: Article, events: list[Event], consolidate: bool = True) -> bool:
         """Store an article and its events (ranked in list order) in one transaction.
 
         Returns False, changing nothing, when an article with the same content hash is already stored.
         Actors and places are upserted (the first writer's attributes win) and linked to the events.
+        With `consolidate` (the default) the same transaction also links a near-duplicate article to its
+        original, puts each event into a consolidated event and keeps conditional threats as commitments;
+        a bulk loader may turn that off (and then the events are in no cluster).
         """
+        return self.store_article(article, events, consolidate) is not None
+
+    def store_article(self, article: Article, events: list[Event], consolidate: bool = True) -> int | None:
+        """Like `add_article`, returning the new article's row id (None when the content was present)."""
         for ev in events:
             if ev.article_id != article.id:
                 raise ValueError(
                     f"event {ev.event_id} belongs to article {ev.article_id!r}, not {article.id!r}"
                 )
+        if consolidate:  # imported here: the analysis modules import the store's schema
+            from marsad.analyse import alerts, dedupe, merge
+            fingerprint = dedupe.fingerprint(article.text)  # CPU work before taking the write lock
         with self._errors(f"cannot store article {article.id!r}"), self._write() as conn:
             insert = _insert_for(conn)
+            duplicate_of = None
+            if consolidate:
+                if conn.dialect.name == "postgresql":  # SQLite's BEGIN IMMEDIATE already serialises writers
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CONSOLIDATE_LOCK})
+                if (found := dedupe.find_original(conn, article.text, fingerprint)) is not None:
+                    duplicate_of = found[0]
+            ingested_at = datetime.now(UTC)
             pk = conn.execute(
                 insert(articles)
                 .values(
@@ -123,13 +142,15 @@ class Store:
                     source=article.source,
                     language=article.language,
                     text=article.text,
-                    ingested_at=datetime.now(UTC),
+                    ingested_at=ingested_at,
+                    duplicate_of=duplicate_of,
+                    fingerprint=fingerprint if consolidate else None,
                 )
                 .on_conflict_do_nothing(index_elements=["content_hash"])
                 .returning(articles.c.id)
             ).scalar_one_or_none()
             if pk is None:
-                return False  # same content already stored: ingest is idempotent
+                return None  # same content already stored: ingest is idempotent
             if events:
                 rows = _EventRows(pk, events)
                 if rows.actors:
@@ -141,7 +162,12 @@ class Store:
                     conn.execute(sa.insert(event_actors), rows.event_actors)
                 if rows.event_places:
                     conn.execute(sa.insert(event_places), rows.event_places)
-            return True
+            if consolidate:
+                dedupe.index_article(conn, pk, fingerprint)
+                merge.assign(conn, pk, events, article.published, ingested_at, duplicate_of,
+                             self.merge_config or merge.DEFAULT)
+                alerts.record_commitments(conn, pk, events)
+            return pk
 
     # -- reading -------------------------------------------------------------------------------------
 
