@@ -13,7 +13,6 @@ eval/merge_eval.py's ablation table and the numbers in MergeConfig's comments).
 """
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from marsad.geo.gazetteer import distance_km
 from marsad.models import Actor, Event, Place
 from marsad.store.schema import articles, clusters, event_clusters, events
 
@@ -79,14 +79,6 @@ def effective_day(record: dict, published: date | None, ingested_at: datetime) -
     return published or ingested_at.date()
 
 
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    r = 6371.0
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(min(1.0, a)))
-
-
 def _norm(name: str) -> str:
     return " ".join(name.casefold().split())
 
@@ -122,11 +114,15 @@ def place_match(x: dict | None, y: dict | None, max_km: float) -> float | None:
         return 0.0
     if max(x.get("precision") or 1, y.get("precision") or 1) >= 3:
         return 0.3 if x.get("country") and x.get("country") == y.get("country") else 0.0
-    d = haversine_km(x["lat"], x["lon"], y["lat"], y["lon"])
+    d = distance_km(x["lat"], x["lon"], y["lat"], y["lon"])
     return None if d > max_km else 1.0 - d / max_km
 
 
-_STOP = frozenset(["a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "by", "for", "from", "with", "as", "is", "are", "was", "were", "be", "been", "has", "have", "had", "that", "this", "these", "those", "it", "its", "their", "they", "them", "he", "she", "his", "her", "we", "our", "you", "said", "says", "say", "also", "after", "before", "over", "into", "about", "than", "which", "who", "whom", "while", "when", "where", "near", "amid", "against", "said"])
+_STOP = frozenset("""
+a an the and or but of to in on at by for from with as is are was were be been has have had that
+this these those it its their they them he she his her we our you said says say also after before
+over into about than which who whom while when where near amid against
+""".split())
 _TOKEN = re.compile(r"[a-z0-9]+")
 
 

@@ -16,7 +16,7 @@ import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,17 +48,21 @@ class Row:
     country: str
 
 
-def read_rows(path: str | Path) -> list[Row]:
-    """Rows of an ACLED CSV (.csv or .csv.gz) with notes and a sub-event type of the current taxonomy."""
+def _acled_records(path: str | Path) -> Iterator[tuple[str, str, dict]]:
+    """(notes, sub-event type, the whole row) of each row of an ACLED CSV (.csv or .csv.gz) with notes and a
+    sub-event type of the current taxonomy."""
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
-    rows = []
     with opener(path, "rt", encoding="utf-8", newline="") as fh:
         for r in csv.DictReader(fh):
             sub, text = (r.get("sub_event_type") or "").strip(), (r.get("notes") or "").strip()
             if text and sub in EVENT_OF:
-                rows.append(Row(text, EVENT_OF[sub], sub, (r.get("country") or "").strip()))
-    return rows
+                yield text, sub, r
+
+
+def read_rows(path: str | Path) -> list[Row]:
+    """Rows of an ACLED CSV (.csv or .csv.gz) with notes and a sub-event type of the current taxonomy."""
+    return [Row(text, EVENT_OF[sub], sub, (r.get("country") or "").strip()) for text, sub, r in _acled_records(path)]
 
 
 def pick_countries(rows: Sequence[Row], n: int, seed: int, exclude: Sequence[str] = ()) -> tuple[str, ...]:
@@ -222,16 +226,11 @@ def read_inter_rows(path: str | Path) -> list[tuple[str, str, str, str, str]]:
     """(text, sub-event type, country, inter1 code, inter2 code or 'none') of rows with a known inter1."""
     from .inter import NONE
 
-    path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
     rows = []
-    with opener(path, "rt", encoding="utf-8", newline="") as fh:
-        for r in csv.DictReader(fh):
-            sub, text = (r.get("sub_event_type") or "").strip(), (r.get("notes") or "").strip()
-            i1 = _INTER_CODES.get((r.get("inter1") or "").strip().lower())
-            if text and sub in EVENT_OF and i1:
-                i2 = _INTER_CODES.get((r.get("inter2") or "").strip().lower(), NONE)
-                rows.append((text, sub, (r.get("country") or "").strip(), i1, i2))
+    for text, sub, r in _acled_records(path):
+        if i1 := _INTER_CODES.get((r.get("inter1") or "").strip().lower()):
+            i2 = _INTER_CODES.get((r.get("inter2") or "").strip().lower(), NONE)
+            rows.append((text, sub, (r.get("country") or "").strip(), i1, i2))
     return rows
 
 
