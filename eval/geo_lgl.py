@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Geoparsing on LGL (Lieberman et al.'s Local-Global Lexicon, a DEV set): runs the shared acceptance
 scorer `score_geo.py --format lgl` against this checkout's `marsad` and prints its SCORE line.
 Skips (exit 0, with a message) when the scorer or the corpus is missing. Extra arguments go to the scorer
@@ -10,10 +9,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path("/work/shared")
+SHARED = ROOT.parent / "shared"
 SCORER = SHARED / "eval" / "score_geo.py"
 DATA = SHARED / "data" / "geo" / "lgl.xml"
-MARSAD = ROOT / ".venv" / "bin" / "marsad"
 
 
 def main() -> int:
@@ -21,7 +19,7 @@ def main() -> int:
         if not path.is_file():
             print(f"geo_lgl: skipped: {what} not found at {path}")
             return 0
-    marsad = str(MARSAD) if MARSAD.exists() else "marsad"
+    marsad = str(Path(sys.executable).with_name("marsad"))
     cmd = [sys.executable, str(SCORER), "--format", "lgl", "--data", str(DATA), "--marsad", marsad, *sys.argv[1:]]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     sys.stdout.write(proc.stdout)

@@ -2,8 +2,10 @@
 
 Runs ../shared/eval/contract_check.py and score_events.py (seeds gold) on this checkout's `marsad`,
 eval/plover_gsr.py, eval/acled_eval.py (the ACLED classifier on held-out countries, news and seeds
-sentences), eval/news_plover.py and eval/actor_resolution.py (the project's own list of actor
-mentions). Floors live in eval/floors.json. A data set that is not beside the checkout is skipped, saying so. Exit status 1 when any metric is below its floor (the quality gate).
+sentences), eval/news_plover.py, eval/actor_resolution.py (the project's own list of actor mentions),
+eval/geo_lgl.py (LGL toponyms) and eval/merge_eval.py (cross-source merging). Floors live in
+eval/floors.json. A data set that is not beside the checkout is skipped, saying so. Exit status 1 when any
+metric is below its floor (the quality gate).
 """
 from __future__ import annotations
 
@@ -34,6 +36,8 @@ def runs() -> list[tuple[str, list[str], Path]]:
         ("acled_heldout", [py, str(HERE / "acled_eval.py")], SHARED / "data/acled/acled_train.csv.gz"),
         ("news_plover_dev", [py, str(HERE / "news_plover.py")], HERE / "data/news_acled_dev.jsonl"),
         ("actor_resolution", [py, str(HERE / "actor_resolution.py")], HERE / "data/actor_mentions.tsv"),
+        ("geo_lgl", [py, str(HERE / "geo_lgl.py")], SHARED / "data/geo/lgl.xml"),
+        ("merge", [py, str(HERE / "merge_eval.py")], HERE / "data/merge_pairs.jsonl"),
     ]
 
 
