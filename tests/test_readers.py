@@ -94,3 +94,17 @@ def test_html_file_keeps_title_and_main_text(tmp_path):
     arts, rej = _read([str(f)])
     assert rej == [] and "shot down early Monday" in arts[0].text
     assert arts[0].title == "Drone downed near Erbil" and arts[0].id == "page"
+
+
+def test_html_page_metadata_fills_what_the_record_lacks(tmp_path):
+    from marsad.ingest.readers import record_to_article
+
+    html = ('<html lang="en"><head><title>Drone downed over Erbil</title>'
+            '<meta property="og:site_name" content="Kurdistan Wire">'
+            '<meta property="article:published_time" content="2025-06-16T08:00:00Z"></head>'
+            '<body><article><p>A suspected drone was shot down early Monday near the US consulate in Erbil, '
+            'security officials said. No casualties were reported in the incident.</p></article></body></html>')
+    art = record_to_article({"id": "p1", "html": html}, "t", {})
+    assert art.title == "Drone downed over Erbil" and art.source == "Kurdistan Wire"
+    assert str(art.published) == "2025-06-16"
+    assert record_to_article({"id": "p2", "html": html, "source": "Mine"}, "t", {}).source == "Mine"

@@ -286,7 +286,8 @@ def record_to_article(rec: object, where: str, defaults: dict) -> Article | Reje
     if published is None and page is not None:
         published = page.published
     return _article(defaults, id=rid, text=text, title=title if isinstance(title, str) else None,
-                    published=published, url=rec.get("url"), source=rec.get("source"),
+                    published=published, url=rec.get("url"),
+                    source=rec.get("source") or (page.site if page else None),  # the page's site name
                     language=rec.get("language") or (page.language if page else None))
 
 
@@ -373,7 +374,7 @@ def read_file(path: Path, defaults: dict) -> Iterator[Article | Rejection]:
         if not has_words(page.text):
             yield Rejection(name, "E103", "no text found in the HTML")
         else:
-            yield _article(defaults, id=path.stem, text=page.text, title=page.title,
+            yield _article(defaults, id=path.stem, text=page.text, title=page.title, source=page.site,
                            published=page.published, language=page.language)
     else:
         yield _article(defaults, id=path.stem, text=_clean(text))
