@@ -164,6 +164,7 @@ def test_events_in_stored_order(client: httpx.Client) -> None:
     ({"bbox": "36,35,37,36"}, ["idlib-1#0"]),
     ({"bbox": "30,30,50,40"}, ["idlib-1#0", "baghdad/2#0"]),
     ({"bbox": "50,30,-170,40"}, ["tehran-3#0", "tehran-3#1"]),  # across the antimeridian
+    ({"bbox": "36,36,37,35"}, ["idlib-1#0"]),  # latitudes in either order
     ({"country": "IRN"}, ["tehran-3#0", "tehran-3#1"]),
     ({"country": "irq"}, ["baghdad/2#0"]),
     ({"admin1": "idlib"}, ["idlib-1#0"]),
@@ -285,9 +286,13 @@ def test_network(client: httpx.Client) -> None:
 @pytest.mark.parametrize("path, params", [
     ("/api/events", {"limit": 0}), ("/api/events", {"limit": 5000}), ("/api/events", {"offset": -1}),
     ("/api/events", {"since": "yesterday"}), ("/api/events", {"bbox": "1,2,3"}),
-    ("/api/events", {"bbox": "0,80,10,70"}), ("/api/events", {"country": "Syria"}),
-    ("/api/events", {"event_type": "BOMBING"}), ("/api/events", {"min_sources": 0}),
-    ("/api/places", {"limit": "many"}),
+    ("/api/events", {"bbox": "0,95,10,70"}), ("/api/events", {"bbox": "190,0,10,70"}),
+    ("/api/events", {"country": "Syria"}), ("/api/events", {"event_type": "BOMBING"}),
+    ("/api/events", {"min_sources": 0}), ("/api/places", {"limit": "many"}),
+    ("/api/events", {"since": "0"}), ("/api/alerts", {"since": "0.5"}),  # no Unix times
+    ("/api/actors", {"offset": 10**25}), ("/api/clusters", {"min_sources": 10**25}),  # no overflow (was 500)
+    ("/api/events", {"q": "a\x00b"}), ("/api/events/a%00b", {}), ("/api/timeseries", {"family": "warlike"}),
+    ("/api/escalation", {"dyad": "A,B,C"}),
 ])
 def test_invalid_parameters_are_422(client: httpx.Client, path: str, params: dict) -> None:
     assert_error(client.get(path, params=params), 422, "invalid_request")
@@ -333,6 +338,10 @@ def test_post_rejects_bad_bodies(client: httpx.Client) -> None:
     auth = {"Authorization": f"Bearer {API_TOKEN}"}
     assert_error(client.post("/api/articles", content=b"{not json", headers=auth), 422, "invalid_request")
     assert_error(client.post("/api/articles", json=[1, 2], headers=auth), 422, "invalid_request")
+    # bodies breaking the declared schema are refused whole, nothing ingested
+    for body in ({"text": "no id"}, {"id": True, "text": "x"}, [{"id": "ok", "text": "x"}, {"id": "b", "title": 3}],
+                 "just a string", 42):
+        assert_error(client.post("/api/articles", json=body, headers=auth), 422, "invalid_request")
 
 
 @pytest.mark.slow

@@ -477,7 +477,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
         return {"items": items, "limit": limit, "offset": offset, "total": total}
 
     @app.get("/api/actors/{key:path}", dependencies=read, responses=ONE_RESPONSES)
-    def get_actor(key: str = PathParam(max_length=300, pattern=NO_NUL),
+    def get_actor(key: str = PathParam(max_length=300, pattern=NO_NUL, examples=["hezbollah"]),
                   limit: int = Query(50, ge=1, le=1000, description="latest events shown")) -> dict[str, Any]:
         """One actor (by key or name) with its latest events, its counterparts and its network neighbourhood
         (edges by event family, allegiance edges)."""
