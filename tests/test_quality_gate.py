@@ -25,7 +25,7 @@ def test_gate_fails_below_a_floor_and_without_a_score():
     import sys
 
     printer = [sys.executable, "-c", "print('report'); print('SCORE f1=0.5 recall=0.99 strict_f1=0.9 actor=1 "
-                                     "conditional=1')"]
+                                     "recipient=1 location=1 date=1 conditional=1')"]
     _, missed, _ = run_eval.evaluate("seeds_events", printer)
     assert missed == ["f1=0.5 < 0.85"]
     _, missed, _ = run_eval.evaluate("contract", [sys.executable, "-c", "print('SCORE violations=2')"])

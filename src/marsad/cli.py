@@ -38,6 +38,38 @@ def _add_db_arg(p: argparse.ArgumentParser) -> None:
                                                "env MARSAD_DB)")
 
 
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a positive whole number")
+    return n
+
+
+def _workers(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of processes (0: one per CPU)")
+    return n
+
+
+def _add_scale_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=_workers, default=1, metavar="N",
+                   help="parse in N processes, output in input order (0: one per CPU; default 1)")
+    p.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help="local (default) or ray: Ray Data over JSONL/Parquet inputs (needs marsad[ray]; "
+                        "docs/scale.md)")
+    p.add_argument("--ray-address", metavar="ADDR", help="Ray cluster to join, e.g. ray://head:10001 "
+                                                         "(default: RAY_ADDRESS, else a local Ray)")
+    p.add_argument("--runtime-env", metavar="JSON", help="Ray runtime_env as JSON or a .json/.yaml file "
+                                                         "(to ship marsad to the workers: docs/scale.md)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="marsad", description="Conflict-event extraction and monitoring.")
     ap.add_argument("--version", action="version", version=f"marsad {__version__}")
@@ -45,7 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("extract", help="extract events from articles as JSONL (touches no database)")
     _add_input_args(p)
-    p.add_argument("-o", "--output", metavar="FILE", help="write JSONL here instead of stdout")
+    p.add_argument("-o", "--output", metavar="FILE", help="write JSONL here instead of stdout (--engine ray: "
+                                                          "the directory of Parquet shards to write)")
+    p.add_argument("--resume", action="store_true",
+                   help="append to an existing -o FILE, skipping the articles already in it (its last article "
+                        "is redone)")
+    _add_scale_args(p)
 
     p = sub.add_parser("classify", help="ACLED event type of each text (JSONL {id,text} in)")
     p.add_argument("--taxonomy", choices=["acled"], required=True)
@@ -69,9 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("geoparse", help="resolve every place name of each text (JSONL {id,text} in)")
     p.add_argument("input", nargs="?", default="-", metavar="INPUT")
 
-    p = sub.add_parser("ingest", help="extract and store articles (idempotent)")
+    p = sub.add_parser("ingest", help="extract and store articles (idempotent); Parquet event shards "
+                                      "(extract --engine ray) are stored without re-extracting")
     _add_input_args(p)
     _add_db_arg(p)
+    _add_scale_args(p)
+    p.add_argument("--write-batch", type=_positive, default=None, metavar="N",
+                   help="articles stored per transaction (default 32; 1: one transaction each)")
 
     p = sub.add_parser("serve", help="REST API (/docs) and dashboard")
     _add_db_arg(p)
@@ -141,36 +182,83 @@ def _settings(args: argparse.Namespace) -> Settings:
     return s.model_copy(update=updates) if updates else s
 
 
+def _ray_options(args: argparse.Namespace) -> dict:
+    from .scale.ray_engine import load_runtime_env
+
+    return {"address": args.ray_address, "runtime_env": load_runtime_env(args.runtime_env),
+            "workers": args.workers}
+
+
 def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     from .ingest.readers import read_inputs
-    from .pipeline import extract_events
+    from .pipeline import extract_events, prepare_resume
 
-    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    if args.engine == "ray":
+        from .scale.ray_engine import extract_to_shards
+
+        if not args.output:
+            print(json.dumps({"error": {"code": "E701", "message": "--engine ray needs -o DIR (the Parquet "
+                                                                   "shards to write)"}}), file=sys.stderr)
+            return EXIT_USAGE
+        summary = extract_to_shards(args.inputs, args.output, settings, published=args.published,
+                                    source=args.source, **_ray_options(args))
+        for r in summary.pop("rejections"):
+            _reject(r)
+        print(json.dumps(summary), file=sys.stderr)
+        return EXIT_REJECTED if summary["rejected"] else EXIT_OK
+    if args.resume and not args.output:
+        print(json.dumps({"error": {"code": "E701", "message": "--resume needs -o FILE"}}), file=sys.stderr)
+        return EXIT_USAGE
+    done: set[str] = set()
+    if args.resume and Path(args.output).is_file():
+        done = prepare_resume(args.output)
+    items = read_inputs(args.inputs, args.published, args.source)
+    if done:
+        items = (i for i in items if isinstance(i, Rejection) or i.id not in done)
+    out = open(args.output, "a" if args.resume else "w", encoding="utf-8") if args.output else sys.stdout
     rejected = 0
+    workers = args.workers or _default_workers()
     try:
-        for item in extract_events(read_inputs(args.inputs, args.published, args.source), settings):
+        for item in extract_events(items, settings, workers=workers):
             if isinstance(item, Rejection):
                 rejected += 1
                 _reject(item)
                 continue
-            for ev in item[1]:
-                out.write(json.dumps(ev.to_json(), ensure_ascii=False) + "\n")
-            out.flush()
+            if item[1]:  # one write per article: an interrupted run leaves whole articles (--resume)
+                out.write("".join(json.dumps(ev.to_json(), ensure_ascii=False) + "\n" for ev in item[1]))
+                out.flush()
     finally:
         if out is not sys.stdout:
             out.close()
     return EXIT_REJECTED if rejected else EXIT_OK
 
 
+def _default_workers() -> int:
+    from .scale.workers import default_workers
+
+    return default_workers()
+
+
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from .ingest.readers import read_inputs
-    from .pipeline import ingest
+    from .pipeline import WRITE_BATCH, ingest
+    from .scale.shards import read_items
     from .store import open_store
 
     store = open_store(settings.db_url)
+    write_batch = args.write_batch or WRITE_BATCH
     try:
-        stored, present, rejected = ingest(store, read_inputs(args.inputs, args.published, args.source),
-                                           settings, on_reject=_reject)
+        if args.engine == "ray":
+            from .scale.ray_engine import extracted_stream
+
+            stream = extracted_stream(args.inputs, settings, published=args.published, source=args.source,
+                                      skip_stored=settings.db_url, **_ray_options(args))
+            stored, present, rejected = ingest(store, [], settings, on_reject=_reject, write_batch=write_batch,
+                                               extracted=stream)
+            present += stream.skipped
+        else:
+            stored, present, rejected = ingest(store, read_items(args.inputs, args.published, args.source),
+                                               settings, on_reject=_reject, workers=args.workers or
+                                               _default_workers(), write_batch=write_batch)
         counts = store.counts()
     finally:
         store.close()

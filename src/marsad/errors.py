@@ -29,6 +29,10 @@ CATALOGUE: dict[str, str] = {
     "E606": "fetch refused: too many redirects or a redirect loop",
     "E607": "malformed feed: not RSS or Atom, or no readable entries",
     "E608": "invalid feeds file (watch configuration)",
+    # scaling out: marsad.scale (workers, Ray, Parquet shards)
+    "E110": "Parquet file unreadable or not of a known shard schema",
+    "E701": "invalid scaling options (--workers, --engine, --resume)",
+    "E702": "the Ray run failed (cluster unreachable, a task failed)",
 }
 
 

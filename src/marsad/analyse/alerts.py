@@ -143,29 +143,44 @@ def evaluate_article(store: Any, article_pk: int) -> list[dict]:
     """Run every enabled rule on a just-stored article; store and return the new alerts. One short read,
     then one short write: the web server reading meanwhile is never held up."""
     with store._errors("cannot evaluate alerts"), store.engine.connect() as conn:
-        mentions = [_Mention(r.event_id, r.cluster, r.day, r.record) for r in conn.execute(
-            sa.select(event_clusters.c.event_id, event_clusters.c.cluster, event_clusters.c.day, events.c.record)
-            .join_from(event_clusters, events, events.c.event_id == event_clusters.c.event_id)
-            .where(event_clusters.c.article == article_pk).order_by(events.c.rank))]
-        rules = conn.execute(sa.select(alert_rules).where(alert_rules.c.enabled.is_(True))
-                             .order_by(alert_rules.c.id)).all()
-        found = [(r, f) for r in rules if r.kind in RULES
-                 for f in RULES[r.kind](conn, r.parameters or {}, article_pk, mentions)]
+        found = _find(conn, article_pk)
     if not found:
         return []
+    with store._errors("cannot store alerts"), store._write() as conn:
+        return _record(conn, found)
+
+
+def evaluate_in(conn: sa.Connection, article_pk: int) -> list[dict]:
+    """`evaluate_article` inside the caller's write transaction (a bulk writer storing several articles
+    in one transaction evaluates each right after storing it: the rules see what they would have seen)."""
+    found = _find(conn, article_pk)
+    return _record(conn, found) if found else []
+
+
+def _find(conn: sa.Connection, article_pk: int) -> list[tuple[Any, _Found]]:
+    mentions = [_Mention(r.event_id, r.cluster, r.day, r.record) for r in conn.execute(
+        sa.select(event_clusters.c.event_id, event_clusters.c.cluster, event_clusters.c.day, events.c.record)
+        .join_from(event_clusters, events, events.c.event_id == event_clusters.c.event_id)
+        .where(event_clusters.c.article == article_pk).order_by(events.c.rank))]
+    rules = conn.execute(sa.select(alert_rules).where(alert_rules.c.enabled.is_(True))
+                         .order_by(alert_rules.c.id)).all()
+    return [(r, f) for r in rules if r.kind in RULES
+            for f in RULES[r.kind](conn, r.parameters or {}, article_pk, mentions)]
+
+
+def _record(conn: sa.Connection, found: list[tuple[Any, _Found]]) -> list[dict]:
     from marsad.store import _insert_for
 
     created = []
-    with store._errors("cannot store alerts"), store._write() as conn:
-        for r, f in found:
-            now = datetime.now(UTC)
-            new_id = conn.execute(
-                _insert_for(conn)(alerts)
-                .values(rule=r.id, key=f.key, created_at=now, title=f.title, payload=f.payload)
-                .on_conflict_do_nothing(index_elements=["rule", "key"]).returning(alerts.c.id)
-            ).scalar_one_or_none()
-            if new_id is not None:
-                created.append(_alert_dict(new_id, r.id, r.kind, f.key, now, f.title, f.payload))
+    for r, f in found:
+        now = datetime.now(UTC)
+        new_id = conn.execute(
+            _insert_for(conn)(alerts)
+            .values(rule=r.id, key=f.key, created_at=now, title=f.title, payload=f.payload)
+            .on_conflict_do_nothing(index_elements=["rule", "key"]).returning(alerts.c.id)
+        ).scalar_one_or_none()
+        if new_id is not None:
+            created.append(_alert_dict(new_id, r.id, r.kind, f.key, now, f.title, f.payload))
     return created
 
 

@@ -100,7 +100,7 @@ def _fallback(article: Article, doc: Doc, sub_event: str) -> Event | None:
 def assign_acled(items: Sequence[tuple[Article, Doc, list[Event]]]) -> list[list[Event]]:
     """The events of each article with ACLED codes set (one classifier call for the whole batch)."""
     slots = [(n, i, text) for n, (art, _, evs) in enumerate(items) for i, text in _slots(art, evs)]
-    preds = classify([text for _, _, text in slots]) if slots else []
+    preds = _once(classify, [text for _, _, text in slots]) if slots else []
     out = [list(evs) for _, _, evs in items]
     coded: list[tuple[int, int, str]] = []  # (article, event, text) of the events that got an ACLED code
     for (n, i, text), pred in zip(slots, preds):
@@ -119,6 +119,18 @@ def assign_acled(items: Sequence[tuple[Article, Doc, list[Event]]]) -> list[list
         coded.append((n, i, text))
     _infer_inter(out, coded)
     return out
+
+
+def _once(fn, texts: list[str], extra: list | None = None) -> list:
+    """`fn` on each distinct input once (several events of an article share one evidence sentence), its
+    answers spread back in input order. The classifiers score each text on its own, so this is exact."""
+    keys = list(zip(texts, extra)) if extra is not None else texts
+    uniq = list(dict.fromkeys(keys))
+    if len(uniq) == len(keys):
+        return fn(texts, extra) if extra is not None else fn(texts)
+    answers = (fn([k[0] for k in uniq], [k[1] for k in uniq]) if extra is not None else fn(uniq))
+    by_key = dict(zip(uniq, answers))
+    return [by_key[k] for k in keys]
 
 
 def _party(actor: Actor | None, code: int | None) -> Actor | None:
@@ -140,6 +152,8 @@ def _infer_inter(out: list[list[Event]], coded: list[tuple[int, int, str]]) -> N
         return
     subs = [out[n][i].acled_sub_event_type for n, i, _ in todo]
     texts = [text for _, _, text in todo]
-    for (n, i, _), a1, a2 in zip(todo, predict_inter("actor1", texts, subs), predict_inter("actor2", texts, subs)):
+    a1s = _once(lambda t, s: predict_inter("actor1", t, s), texts, subs)
+    a2s = _once(lambda t, s: predict_inter("actor2", t, s), texts, subs)
+    for (n, i, _), a1, a2 in zip(todo, a1s, a2s):
         ev = out[n][i]
         out[n][i] = ev.model_copy(update={"actor": _party(ev.actor, a1[0]), "recipient": _party(ev.recipient, a2[0])})

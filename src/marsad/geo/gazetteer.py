@@ -56,6 +56,7 @@ US_STATE_ABBR = {
 PRIMARY, ALT, ABBR = 1, 2, 4  # posting flags: the entry's own name / an alternate name / a dotted abbreviation
 
 
+@lru_cache(maxsize=1 << 16)  # a pure function of the name, called for every capitalised n-gram: cache it
 def key(name: str) -> str:
     """The lookup key of a name: the actor registry's normalisation (case, diacritics, 'the', al-/el-)."""
     return normalise(name)

@@ -133,6 +133,17 @@ def _not_a_place(text: str) -> bool:
 def _candidates(gaz: Gazetteer, text: str) -> tuple[list[Candidate], str | None]:
     """Candidates for a surface name, trying variants: without a type word ('Diyala province'), without
     or with the Arabic article ('al-Qaim' / 'Qaim'). Returns (candidates, hint from the type word)."""
+    cands, hint = _cached_candidates(gaz, text)
+    return list(cands), hint  # a fresh list each time (the candidates themselves are frozen)
+
+
+@lru_cache(maxsize=1 << 14)  # the same names recur in every article; the gazetteer never changes in a run
+def _cached_candidates(gaz: Gazetteer, text: str) -> tuple[tuple[Candidate, ...], str | None]:
+    cands, hint = _lookup_candidates(gaz, text)
+    return tuple(cands), hint
+
+
+def _lookup_candidates(gaz: Gazetteer, text: str) -> tuple[list[Candidate], str | None]:
     words = text.split()
     hint = None
     if len(words) > 1 and words[-1].lower() in TYPE_WORDS:

@@ -77,6 +77,7 @@ _ROLE_PHRASE = re.compile(r"^(?P<who>[a-z ]+?) (?P<title>(?:[a-z]+ )*(?:presiden
 # "Haider al-Saadi" became Haider al-Abadi and "self-defense forces" the IDF; 95 keeps real variants
 # ("Katayib Hezbollah", "Kataib Hezbolah") and drops those.
 FUZZY_CUTOFF = 95
+CACHE_SIZE = 100_000  # lookups remembered (names x dates)
 FUZZY_MIN_LEN = 8  # shorter names are acronyms or too close to other words to match loosely
 
 
@@ -122,6 +123,8 @@ class Registry:
         key = normalise(text)
         ck = (key, when)
         if ck not in self._cache:
+            if len(self._cache) >= CACHE_SIZE:  # a worker codes millions of articles: memory stays bounded
+                self._cache.clear()
             self._cache[ck] = self._lookup(key, when)
         return self._cache[ck]
 

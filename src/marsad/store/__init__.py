@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Self
@@ -114,60 +114,80 @@ class Store:
 
     def store_article(self, article: Article, events: list[Event], consolidate: bool = True) -> int | None:
         """Like `add_article`, returning the new article's row id (None when the content was present)."""
-        for ev in events:
-            if ev.article_id != article.id:
-                raise ValueError(
-                    f"event {ev.event_id} belongs to article {ev.article_id!r}, not {article.id!r}"
-                )
+        _check_events(article, events)
+        fingerprint = _fingerprint(article) if consolidate else None  # CPU work before taking the write lock
+        with self._errors(f"cannot store article {article.id!r}"), self._write() as conn:
+            return self._store_in(conn, article, events, consolidate, fingerprint, lock=True)
+
+    def store_articles(self, items: Sequence[tuple[Article, list[Event]]], consolidate: bool = True,
+                       after_each: Callable[[sa.Connection, int], Any] | None = None) -> list[int | None]:
+        """Store several articles in one transaction, each exactly as `store_article` would in turn (later
+        ones see the earlier ones: duplicates, merging); `after_each(conn, pk)` runs in the transaction
+        after each newly stored article (alert rules). Returns the row ids (None: content was present).
+        All or nothing: on a failure nothing of the batch is stored."""
+        for article, evs in items:
+            _check_events(article, evs)
+        prints = [_fingerprint(a) if consolidate else None for a, _ in items]
+        with self._errors(f"cannot store {len(items)} articles (from {items[0][0].id!r})" if items else ""), \
+                self._write() as conn:
+            out = []
+            for n, ((article, evs), fingerprint) in enumerate(zip(items, prints)):
+                pk = self._store_in(conn, article, evs, consolidate, fingerprint, lock=n == 0)
+                if pk is not None and after_each is not None:
+                    after_each(conn, pk)
+                out.append(pk)
+            return out
+
+    def _store_in(self, conn: sa.Connection, article: Article, events: list[Event], consolidate: bool,
+                  fingerprint: Any, lock: bool) -> int | None:
+        """One article's rows in the caller's write transaction (`lock`: take the merge lock first)."""
         if consolidate:  # imported here: the analysis modules import the store's schema
             from marsad.analyse import alerts, dedupe, merge
-            fingerprint = dedupe.fingerprint(article.text)  # CPU work before taking the write lock
-        with self._errors(f"cannot store article {article.id!r}"), self._write() as conn:
-            insert = _insert_for(conn)
-            duplicate_of = None
-            if consolidate:
-                if conn.dialect.name == "postgresql":  # SQLite's BEGIN IMMEDIATE already serialises writers
-                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CONSOLIDATE_LOCK})
-                if (found := dedupe.find_original(conn, article.text, fingerprint)) is not None:
-                    duplicate_of = found[0]
-            ingested_at = datetime.now(UTC)
-            pk = conn.execute(
-                insert(articles)
-                .values(
-                    article_id=article.id,
-                    content_hash=article.content_hash,
-                    title=article.title,
-                    published=article.published,
-                    url=article.url,
-                    source=article.source,
-                    language=article.language,
-                    text=article.text,
-                    ingested_at=ingested_at,
-                    duplicate_of=duplicate_of,
-                    fingerprint=fingerprint if consolidate else None,
-                )
-                .on_conflict_do_nothing(index_elements=["content_hash"])
-                .returning(articles.c.id)
-            ).scalar_one_or_none()
-            if pk is None:
-                return None  # same content already stored: ingest is idempotent
-            if events:
-                rows = _EventRows(pk, events)
-                if rows.actors:
-                    conn.execute(insert(actors).on_conflict_do_nothing(index_elements=["key"]), rows.actors)
-                if rows.places:
-                    conn.execute(insert(places).on_conflict_do_nothing(index_elements=["key"]), rows.places)
-                conn.execute(sa.insert(schema.events), rows.events)  # `events` is the argument here
-                if rows.event_actors:
-                    conn.execute(sa.insert(event_actors), rows.event_actors)
-                if rows.event_places:
-                    conn.execute(sa.insert(event_places), rows.event_places)
-            if consolidate:
-                dedupe.index_article(conn, pk, fingerprint)
-                merge.assign(conn, pk, events, article.published, ingested_at, duplicate_of,
-                             self.merge_config or merge.DEFAULT)
-                alerts.record_commitments(conn, pk, events)
-            return pk
+        insert = _insert_for(conn)
+        duplicate_of = None
+        if consolidate:
+            if lock and conn.dialect.name == "postgresql":  # SQLite's BEGIN IMMEDIATE already serialises
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CONSOLIDATE_LOCK})
+            if (found := dedupe.find_original(conn, article.text, fingerprint)) is not None:
+                duplicate_of = found[0]
+        ingested_at = datetime.now(UTC)
+        pk = conn.execute(
+            insert(articles)
+            .values(
+                article_id=article.id,
+                content_hash=article.content_hash,
+                title=article.title,
+                published=article.published,
+                url=article.url,
+                source=article.source,
+                language=article.language,
+                text=article.text,
+                ingested_at=ingested_at,
+                duplicate_of=duplicate_of,
+                fingerprint=fingerprint if consolidate else None,
+            )
+            .on_conflict_do_nothing(index_elements=["content_hash"])
+            .returning(articles.c.id)
+        ).scalar_one_or_none()
+        if pk is None:
+            return None  # same content already stored: ingest is idempotent
+        if events:
+            rows = _EventRows(pk, events)
+            if rows.actors:
+                conn.execute(insert(actors).on_conflict_do_nothing(index_elements=["key"]), rows.actors)
+            if rows.places:
+                conn.execute(insert(places).on_conflict_do_nothing(index_elements=["key"]), rows.places)
+            conn.execute(sa.insert(schema.events), rows.events)  # `events` is the argument here
+            if rows.event_actors:
+                conn.execute(sa.insert(event_actors), rows.event_actors)
+            if rows.event_places:
+                conn.execute(sa.insert(event_places), rows.event_places)
+        if consolidate:
+            dedupe.index_article(conn, pk, fingerprint)
+            merge.assign(conn, pk, events, article.published, ingested_at, duplicate_of,
+                         self.merge_config or merge.DEFAULT)
+            alerts.record_commitments(conn, pk, events)
+        return pk
 
     # -- reading -------------------------------------------------------------------------------------
 
@@ -376,6 +396,18 @@ def _place_row(key: str, place: Place) -> dict:
     return {"key": key, "name": place.name, "lat": place.lat, "lon": place.lon, "country": place.country,
             "admin1": place.admin1, "admin2": place.admin2, "feature": place.feature,
             "geonameid": place.geonameid}
+
+
+def _check_events(article: Article, events: list[Event]) -> None:
+    for ev in events:
+        if ev.article_id != article.id:
+            raise ValueError(f"event {ev.event_id} belongs to article {ev.article_id!r}, not {article.id!r}")
+
+
+def _fingerprint(article: Article) -> Any:
+    from marsad.analyse import dedupe
+
+    return dedupe.fingerprint(article.text)
 
 
 def _parse_date(value: str | None) -> date | None:
