@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -116,3 +118,15 @@ def sqlite_store(tmp_path) -> Iterator[Store]:
     s = Store(f"sqlite:///{tmp_path / 'marsad.db'}")
     yield s
     s.close()
+
+
+def stop_process(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> int:
+    """Stop a server the tests started: `sig`, 15 s to exit cleanly (a hang raises), killed in any case."""
+    proc.send_signal(sig)
+    try:
+        proc.wait(15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return proc.returncode

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import select
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 import sqlalchemy as sa
-from conftest import DATA_TABLES, make_actor, make_article, make_event, make_place
+from conftest import DATA_TABLES, make_actor, make_article, make_event, make_place, stop_process
 
 import marsad
 from marsad.errors import MarsadError
@@ -96,15 +95,6 @@ def start(db_url: str, **env: str) -> tuple[subprocess.Popen, str]:
     return proc, url
 
 
-def stop(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(15)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     if request.param == "sqlite":
@@ -128,7 +118,7 @@ def client(db_url: str) -> Iterator[httpx.Client]:
         with httpx.Client(base_url=url, timeout=60, trust_env=False) as c:
             yield c
     finally:
-        stop(proc)
+        stop_process(proc)
 
 
 def ids(client: httpx.Client, **params) -> list[str]:
@@ -412,7 +402,7 @@ def test_post_refused_without_a_configured_token(db_url: str) -> None:
         assert "MARSAD_API_TOKEN" in err["message"]
         assert httpx.get(url + "api/events", trust_env=False).status_code == 200  # reads open by default
     finally:
-        stop(proc)
+        stop_process(proc)
 
 
 def test_read_token_mode(db_url: str) -> None:
@@ -433,7 +423,7 @@ def test_read_token_mode(db_url: str) -> None:
                        headers={"Authorization": f"Bearer {READ_TOKEN}"})
             assert_error(r, 401, "unauthorized")
     finally:
-        stop(proc)
+        stop_process(proc)
 
 
 def test_read_token_required_but_none_configured(db_url: str) -> None:
@@ -442,7 +432,7 @@ def test_read_token_required_but_none_configured(db_url: str) -> None:
         err = assert_error(httpx.get(url + "api/events", trust_env=False), 403, "forbidden")
         assert "MARSAD_READ_TOKEN" in err["message"]
     finally:
-        stop(proc)
+        stop_process(proc)
 
 
 def test_openapi_lists_the_endpoints(client: httpx.Client) -> None:
@@ -540,4 +530,4 @@ def test_alerts_commitments_and_clusters_endpoints(tmp_path):
             assert c.get("/api/clusters/of/nope").status_code == 404
             assert c.get("/api/alerts", params={"limit": 0}).status_code == 422
     finally:
-        stop(proc)
+        stop_process(proc)

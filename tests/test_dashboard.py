@@ -15,7 +15,6 @@ import json
 import os
 import random
 import select
-import signal
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import make_actor, make_article, make_event, make_place
+from conftest import make_actor, make_article, make_event, make_place, stop_process
 
 from marsad.cli import sample_corpus
 from marsad.config import get_settings
@@ -72,15 +71,6 @@ def _serve(db_url: str) -> tuple[subprocess.Popen, str]:
     return proc, url if url.endswith("/") else url + "/"
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(15)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-
-
 @pytest.fixture(scope="module")
 def seeds_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The bundled seed articles ingested through the pipeline, as `marsad demo` does."""
@@ -88,7 +78,7 @@ def seeds_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _ingest(db_url, [str(sample_corpus())])
     proc, url = _serve(db_url)
     yield url
-    _stop(proc)
+    stop_process(proc)
 
 
 def _ingest(db_url: str, inputs: list[str]) -> None:
@@ -324,7 +314,7 @@ def big_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _add_hostile(db_url, tmp)
     proc, url = _serve(db_url)
     yield url
-    _stop(proc)
+    stop_process(proc)
 
 
 def test_loads_10k_events_under_two_seconds(browser, big_url: str) -> None:

@@ -9,7 +9,6 @@ schema-violating ones rejected.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import stop_process
 
 from marsad.cli import sample_corpus
 from marsad.ingest.readers import read_inputs
@@ -61,13 +61,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
             assert client.get("/api/events").json()["total"] > 0
         yield url, tmp
     finally:
-        proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+            stop_process(proc)
+        finally:
+            log.close()
 
 
 def _announced(proc: subprocess.Popen, log_path: Path, wait: float = 60) -> str:

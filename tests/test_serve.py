@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from conftest import make_actor, make_article, make_event
+from conftest import make_actor, make_article, make_event, stop_process
 
 from marsad.serve import bind, create_app, run
 from marsad.store import Store
@@ -47,13 +47,7 @@ def start_server(db_url: str) -> tuple[subprocess.Popen, str]:
 
 
 def stop_server(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> tuple[int, str]:
-    proc.send_signal(sig)
-    try:
-        proc.wait(15)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    return proc.returncode, proc.stderr.read()
+    return stop_process(proc, sig), proc.stderr.read()
 
 
 def _fill(store: Store) -> None:
