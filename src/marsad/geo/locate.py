@@ -47,7 +47,6 @@ def _governors(trigger: Token) -> set[Token]:
 def _attachment(trigger: Token, root: Token) -> tuple[int, bool] | None:
     """(path length, near) when `trigger` governs `root` through a locative preposition or as its object."""
     governors = _governors(trigger)
-    events = {t.i for t in trigger.sent if t.pos_ == "NOUN" and t not in governors and is_event_word(t)}
     steps, tok, prep = 0, root, None
     while tok.head is not tok and steps < 6:
         if tok.dep_ == "pobj" and tok.head.lower_ == "of" and prep is None \
@@ -57,7 +56,8 @@ def _attachment(trigger: Token, root: Token) -> tuple[int, bool] | None:
             prep = prep or tok.head
         elif tok.dep_ == "pobj":
             return None  # "adherence TO the religious authority in Najaf": where the authority is
-        if tok.dep_ == "pobj" and tok.head.head.i in events:
+        noun = tok.head.head
+        if tok.dep_ == "pobj" and noun.pos_ == "NOUN" and noun not in governors and is_event_word(noun):
             return None  # "denounced strikes ON IRAN": where another event (the strikes) happened
         tok = tok.head
         steps += 1
